@@ -1,0 +1,44 @@
+# Whole Journey — the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8000
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo serve test lint format messages clean
+
+install: $(STAMP) messages
+
+# Re-install when the dependencies change; system packages first (Chromium, Khmer fonts, WeasyPrint's libraries).
+$(STAMP): pyproject.toml scripts/install-system-packages.sh
+	scripts/install-system-packages.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+messages: $(STAMP)
+	cd wholejourney && ../$(BIN)/wholejourney compilemessages --verbosity 0
+
+# Build the demo organisation (kept between runs; `$(BIN)/wholejourney demo --reset` rebuilds it),
+# then serve it with the background worker. Two-factor sign-in is off for the demo only.
+demo: install
+	$(BIN)/wholejourney demo
+	WJ_REQUIRE_MFA=false PORT=$(PORT) $(BIN)/wholejourney serve
+
+serve: install
+	PORT=$(PORT) $(BIN)/wholejourney serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy wholejourney
+
+test: lint
+	$(BIN)/pytest -q
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) var test-artifacts

@@ -1,0 +1,95 @@
+"""The prevention officer on a phone: records a training, uploads its attendance sheet and watches
+the import finish, then records a campaign (issue 8's browser acceptance)."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DEMO_PASSWORD, Console
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 800}
+
+
+def attendance_sheet(path: Path, rows: int) -> Path:
+    from wholejourney.programmes import sheets
+
+    workbook = load_workbook(io.BytesIO(sheets.attendance_template()))
+    sheet = workbook["Attendance"]
+    for n in range(rows):
+        sheet.append([f"BT-{n}", f"Person {n}", f"0{12000000 + n}", ["Female", "ប្រុស"][n % 2], "25 to 59",
+                      ["Teacher", "គ្រូបង្រៀន", "church_leaders"][n % 3], "Prey Chhor"])  # fmt: skip
+    workbook.save(path)
+    return path
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path
+
+
+def assert_no_horizontal_scroll(page: Any) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
+
+
+def test_prevention_officer_records_a_training_with_its_sheet_and_a_campaign(
+    page: Any, console: Console, screenshot_dir: Path, media: Path, tmp_path: Path
+) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("prevention")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
+
+    page.get_by_role("link", name="Record a training, meeting or event").click()
+    page.get_by_label("What was it?").select_option("prevention_training")
+    page.get_by_label("Topic").select_option("safe_migration")
+    page.get_by_label("Place").fill("Ou Chrov pagoda")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("heading", name="Prevention training")).to_be_visible()
+    assert_no_horizontal_scroll(page)
+
+    page.get_by_role("link", name="Upload the attendance sheet").click()
+    page.get_by_label("Attendance sheet (.xlsx)").set_input_files(attendance_sheet(tmp_path / "sheet.xlsx", 120))
+    page.get_by_role("button", name="Upload and import").click()
+    expect(page).to_have_url(re.compile(r"/programmes/uploads/\d+/$"))
+    expect(page.locator(".job")).to_contain_text("Finished")
+    expect(page.locator("progress")).to_have_attribute("value", "100")
+    expect(page.locator("#upload-outcome dd").nth(1)).to_have_text("120")  # added to the attendance
+    assert_no_horizontal_scroll(page)
+    page.screenshot(path=screenshot_dir / "programmes-upload-done-360.png", full_page=True)
+    page.get_by_role("link", name="See the attendance").click()
+    expect(page.locator(".facts")).to_contain_text("120")
+    expect(page.get_by_text("Person 7", exact=True)).to_be_visible()
+
+    page.goto("/programmes/campaigns/new/")
+    page.get_by_label("Community awareness campaign").check()
+    page.get_by_label("Place").fill("Thma Koul market")
+    page.get_by_label("Safe migration").check()
+    page.locator("#id_adults_female").fill("42")
+    page.locator("#id_adults_male").fill("30")
+    page.locator("#id_children_female").fill("12")
+    page.locator("#id_children_male").fill("9")
+    assert_no_horizontal_scroll(page)
+    page.screenshot(path=screenshot_dir / "programmes-campaign-form-360.png", full_page=True)
+    page.get_by_role("button", name="Save").click()
+    # A busy CI machine (two suites, PostgreSQL) can take longer than Playwright's 5 s default.
+    expect(page).to_have_url(re.compile(r"/programmes/campaigns/$"), timeout=20_000)
+    expect(page.locator("table.list")).to_contain_text("Thma Koul market")
+    page.screenshot(path=screenshot_dir / "programmes-campaigns-360.png", full_page=True)
+    assert console.csp_violations() == []
+    assert console.errors == []

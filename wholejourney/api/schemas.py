@@ -1,0 +1,57 @@
+"""Schemas and helpers every app's API shares: the page of a list, and choosing a related record
+by id among those the user may choose from (the same choices the page's form offers)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from django.db.models import Model, QuerySet, TextChoices
+from django.utils.translation import gettext as _
+from ninja import Path, Schema
+from pydantic import Field, WithJsonSchema
+
+from wholejourney.api.errors import ApiError
+from wholejourney.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+M = TypeVar("M", bound=Model)
+
+# Ids are 64-bit in the database: a larger number is refused as invalid, not sent to the database.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
+
+
+class PageParams(Schema):
+    cursor: str | None = Field(None, max_length=500, description="The next_cursor of the previous page.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class Created(Schema):
+    id: int
+
+
+def pick(choices: QuerySet[M], pk: int | None, field: str) -> M | None:
+    """The record with id `pk` among `choices`, None when `pk` is None; an unknown id (or one the
+    user may not choose) is the page form's "not one of the available choices" on that field."""
+    if pk is None:
+        return None
+    found = choices.filter(pk=pk).first()
+    if found is None:
+        raise ApiError(
+            422,
+            "invalid",
+            _("Select a valid choice. That choice is not one of the available choices."),
+            {field: [_("Select a valid choice. That choice is not one of the available choices.")]},
+        )
+    return found
+
+
+def code_of(obj: Any) -> str | None:
+    return obj.code if obj is not None else None
+
+
+def inline_enum(choices: type[TextChoices]) -> WithJsonSchema:
+    """Describe a choice list in place rather than as a named component: choice lists nested in
+    models share names (every `Kind`, every `Status`), and named components would overwrite each
+    other in the OpenAPI document. Use as `Annotated[Model.Kind, inline_enum(Model.Kind)]`."""
+    return WithJsonSchema({"type": "string", "enum": list(choices.values)})

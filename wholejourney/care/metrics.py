@@ -1,0 +1,295 @@
+"""The report's figures about care: counseling, legal support, education and economic
+empowerment (definitions: ../shared/report-2023/metrics.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from wholejourney.care.models import (
+    BUSINESS_COACHING,
+    SCHOOL_LEVELS,
+    SMALL_BUSINESS_SUPPORT,
+    CounselingSession,
+    EconomicService,
+    EconomicServiceKind,
+    EducationSupport,
+    Employment,
+    LegalCase,
+    LegalMilestone,
+    LegalService,
+    SessionAttendance,
+    Stipend,
+    Training,
+    TreatmentPlan,
+)
+from wholejourney.clients.models import Client, Sex
+from wholejourney.core.models import Office
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric
+
+
+def _of(model: type[Model], office: Office | None, client_path: str = "client") -> QuerySet[Any]:
+    records = model._default_manager.all()
+    return records.filter(**{f"{client_path}__office": office}) if office else records
+
+
+def _dated(field: str, period: Period) -> Q:
+    return Q(**{f"{field}__gte": period.start, f"{field}__lte": period.end})
+
+
+def _overlapping(period: Period, start: str = "start", end: str = "end") -> Q:
+    return Q(**{f"{start}__lte": period.end}) & (Q(**{f"{end}__isnull": True}) | Q(**{f"{end}__gte": period.start}))
+
+
+def _clients(records: QuerySet[Any], client_path: str = "client") -> MetricResult:
+    """Distinct clients behind the records."""
+    clients = Client.objects.filter(pk__in=records.values(f"{client_path}__id")).order_by("code")
+    return MetricResult(clients.count(), clients)
+
+
+def _records(records: QuerySet[Any]) -> MetricResult:
+    return MetricResult(records.count(), records)
+
+
+# --- counseling ------------------------------------------------------------------------------
+
+
+@metric(
+    id="counseling_sessions",
+    label=_("Counseling sessions delivered"),
+    section=Sections.HEAL,
+    definition=_(
+        "Counseling sessions (individual, group or family; TF-CBT or other) dated in the period; a group session counts once."
+    ),
+)
+def counseling_sessions(period: Period, office: Office | None) -> MetricResult:
+    sessions = CounselingSession.objects.filter(_dated("held_on", period))
+    return _records(sessions.filter(office=office) if office else sessions)
+
+
+@metric(
+    id="counseling_clients",
+    label=_("Survivors supported by counseling"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients who attended at least one counseling session in the period."),
+)
+def counseling_clients(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(SessionAttendance, office).filter(_dated("session__held_on", period)))
+
+
+@metric(
+    id="counseling_closure",
+    label=_("Survivors whose counseling reached closure"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients whose counseling treatment plan was completed with its goals met in the period."),
+)
+def counseling_closure(period: Period, office: Office | None) -> MetricResult:
+    plans = _of(TreatmentPlan, office).filter(
+        _dated("ended_on", period), status=TreatmentPlan.Status.COMPLETED, goals_met=True
+    )
+    return _clients(plans)
+
+
+# --- economic empowerment --------------------------------------------------------------------
+
+
+def _economic(period: Period, office: Office | None, kinds: frozenset[str] | set[str]) -> QuerySet[EconomicService]:
+    return _of(EconomicService, office).filter(_dated("provided_on", period), kind__in=kinds)
+
+
+@metric(
+    id="small_business_support",
+    label=_("Survivors and families receiving small business support"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients with a small-business grant, materials or follow-up support in the period."),
+)
+def small_business_support(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_economic(period, office, SMALL_BUSINESS_SUPPORT))
+
+
+@metric(
+    id="on_the_job_training",
+    label=_("Survivors in on-the-job training with shop partners"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients with an on-the-job training placement at a business partner during the period."),
+)
+def on_the_job_training(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(Training, office).filter(_overlapping(period), kind=Training.Kind.ON_THE_JOB))
+
+
+@metric(
+    id="survivors_employed",
+    label=_("Survivors employed"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients with employment during the period, in all and women."),
+)
+def survivors_employed(period: Period, office: Office | None) -> MetricResult:
+    employed = Client.objects.filter(
+        pk__in=_of(Employment, office).filter(_overlapping(period)).values("client_id")
+    ).order_by("code")
+    female = employed.filter(sex=Sex.FEMALE)
+    return MetricResult(
+        {"total": employed.count(), "female": female.count()}, parts={"total": employed, "female": female}
+    )
+
+
+@metric(
+    id="business_coaching_sessions",
+    label=_("Business coaching and follow-up sessions"),
+    section=Sections.EMPOWER,
+    definition=_("Business coaching and business follow-up sessions dated in the period."),
+)
+def business_coaching_sessions(period: Period, office: Office | None) -> MetricResult:
+    return _records(_economic(period, office, BUSINESS_COACHING))
+
+
+@metric(
+    id="career_coaching",
+    label=_("Survivors receiving career coaching"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients with a career coaching service in the period."),
+)
+def career_coaching(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_economic(period, office, {EconomicServiceKind.CAREER_COACHING}))
+
+
+@metric(
+    id="business_plans",
+    label=_("Survivors supported with a business plan"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients with a business-plan service in the period."),
+)
+def business_plans(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_economic(period, office, {EconomicServiceKind.BUSINESS_PLAN}))
+
+
+@metric(
+    id="career_advice",
+    label=_("Survivors receiving career advice"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients with career advice (career pathway planning) in the period."),
+)
+def career_advice(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_economic(period, office, {EconomicServiceKind.CAREER_ADVICE}))
+
+
+@metric(
+    id="stipends",
+    label=_("Survivors receiving a stipend during on-the-job training"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients paid a stipend, linked to an on-the-job training, in the period."),
+)
+def stipends(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(Stipend, office).filter(_dated("paid_on", period), training__kind=Training.Kind.ON_THE_JOB))
+
+
+@metric(
+    id="vocational_training",
+    label=_("Survivors in vocational training"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients in vocational training (TVET) during the period."),
+)
+def vocational_training(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(Training, office).filter(_overlapping(period), kind=Training.Kind.VOCATIONAL))
+
+
+@metric(
+    id="tvet_completed",
+    label=_("Survivors who completed their training"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients whose vocational or on-the-job training was completed in the period."),
+)
+def tvet_completed(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(Training, office).filter(_dated("completed_on", period)))
+
+
+@metric(
+    id="job_placements",
+    label=_("Survivors placed in a job after vocational training"),
+    section=Sections.EMPOWER,
+    definition=_("Distinct clients placed in a job in the period after a vocational training."),
+)
+def job_placements(period: Period, office: Office | None) -> MetricResult:
+    return _clients(
+        _of(Employment, office).filter(_dated("start", period), after_training__kind=Training.Kind.VOCATIONAL)
+    )
+
+
+# --- education -------------------------------------------------------------------------------
+
+
+@metric(
+    id="education_support",
+    label=_("Survivors (including children) receiving education support"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients with an education support service in the period."),
+)
+def education_support(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(EducationSupport, office).filter(_dated("provided_on", period)))
+
+
+@metric(
+    id="education_school_levels",
+    label=_("Survivors supported at a school level (primary to university)"),
+    section=Sections.HEAL,
+    definition=_(
+        "Of those with education support, the clients enrolled at primary, lower or upper secondary or university level."
+    ),
+)
+def education_school_levels(period: Period, office: Office | None) -> MetricResult:
+    enrolled = _of(EducationSupport, office).filter(
+        _dated("provided_on", period), kind=EducationSupport.Kind.ENROLMENT, level__in=SCHOOL_LEVELS
+    )
+    return _clients(enrolled)
+
+
+# --- legal and protection --------------------------------------------------------------------
+
+
+@metric(
+    id="legal_support",
+    label=_("Survivors assisted with legal support"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients with a legal or protection service in the period."),
+)
+def legal_support(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(LegalService, office).filter(_dated("provided_on", period)))
+
+
+@metric(
+    id="court_case_support",
+    label=_("Survivors supported through court case processes"),
+    section=Sections.HEAL,
+    definition=_(
+        "Distinct clients with a court case (criminal or civil) the organisation supported during the period."
+    ),
+)
+def court_case_support(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(LegalCase, office).filter(_overlapping(period, "opened_on", "ended_on")))
+
+
+@metric(
+    id="verdicts",
+    label=_("Clients who received a verdict"),
+    section=Sections.HEAL,
+    definition=_("Distinct clients whose court case had a verdict dated in the period."),
+)
+def verdicts(period: Period, office: Office | None) -> MetricResult:
+    milestones = _of(LegalMilestone, office, "legal_case__client").filter(
+        _dated("happened_on", period), kind=LegalMilestone.Kind.VERDICT
+    )
+    return _clients(milestones, "legal_case__client")
+
+
+@metric(
+    id="legal_cases_ended",
+    label=_("Clients who ended their legal cases after legal and protection support"),
+    section=Sections.HEAL,
+    definition=_(
+        "Distinct clients whose legal case ended (verdict executed, withdrawn, settled or closed) in the period."
+    ),
+)
+def legal_cases_ended(period: Period, office: Office | None) -> MetricResult:
+    return _clients(_of(LegalCase, office).filter(_dated("ended_on", period)))

@@ -1,0 +1,341 @@
+"""Reads of care records, always scoped to the user: a record of a client outside the caseload,
+or of an area the user's roles do not open, is a 404 like one that does not exist."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db import models
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
+from django.http import Http404
+from django.utils import timezone
+
+from wholejourney.accounts.models import User
+from wholejourney.accounts.permissions import can_read_counseling_notes, has_permission
+from wholejourney.accounts.roles import Permission
+from wholejourney.care.models import (
+    CarePlan,
+    CarePlanReview,
+    CounselingSession,
+    EconomicService,
+    EducationSupport,
+    Employment,
+    LegalCase,
+    LegalMilestone,
+    LegalService,
+    SessionAttendance,
+    Stipend,
+    Training,
+    TreatmentPlan,
+    Visit,
+)
+from wholejourney.care.permissions import Area, areas_of
+from wholejourney.cases.models import Case, CaseStatus, ClosureRequest
+from wholejourney.cases.selectors import closures_to_approve
+from wholejourney.clients.models import Client
+from wholejourney.clients.selectors import clients_visible_to
+from wholejourney.core.models import Office
+from wholejourney.partners.models import Organisation
+
+TIMELINE_PAGE_SIZE = 25
+
+
+def clients_in_care(user: Any) -> QuerySet[Client]:
+    """The clients in the user's caseload who have a case that is not closed."""
+    open_case = Case.objects.filter(client=OuterRef("pk")).exclude(status=CaseStatus.CLOSED)
+    return clients_visible_to(user).filter(Exists(open_case))
+
+
+def clients_by_codes(user: Any, codes: list[str]) -> dict[str, Client]:
+    """The clients in the user's caseload with these codes, by code."""
+    return {client.code: client for client in clients_visible_to(user).filter(code__in=codes)}
+
+
+def recent_attendees(user: Any, limit: int = 10) -> list[Client]:
+    """The clients the user counselled most recently (still in their caseload and in care)."""
+    last_seen = (
+        SessionAttendance.objects.filter(client=OuterRef("pk"), session__counselor=user)
+        .order_by("-session__held_on")
+        .values("session__held_on")[:1]
+    )
+    return list(
+        clients_in_care(user)
+        .annotate(last_seen=models.Subquery(last_seen))
+        .filter(last_seen__isnull=False)
+        .order_by("-last_seen", "code")[:limit]
+    )
+
+
+def attendee_matches(user: Any, query: str, *, exclude: set[int], limit: int = 8) -> list[Client]:
+    """Clients in care in the user's caseload whose code or name contains `query`. Names are
+    encrypted, so they are compared after decryption: a caseload is tens or hundreds of clients."""
+    needle = query.strip().casefold()
+    if not needle:
+        return [client for client in recent_attendees(user) if client.pk not in exclude]
+    found = []
+    for client in clients_in_care(user).order_by("code"):
+        if client.pk in exclude:
+            continue
+        names = (client.code, client.display_name, client.given_name_latin or "", client.family_name_latin or "")
+        if any(needle in name.casefold() for name in names):
+            found.append(client)
+            if len(found) == limit:
+                break
+    return found
+
+
+# --- single records --------------------------------------------------------------------------
+
+
+def _in_area(user: Any, area: Area) -> None:
+    if area not in areas_of(user):
+        raise Http404
+
+
+def session_get_for(*, user: Any, pk: int) -> tuple[CounselingSession, list[SessionAttendance]]:
+    """A counseling session and those of its attendees the user may see; 404 when none."""
+    _in_area(user, Area.COUNSELING)
+    session = CounselingSession.objects.select_related("counselor", "office").filter(pk=pk).first()
+    if session is None:
+        raise Http404
+    attendances = list(
+        SessionAttendance.objects.filter(session=session, client__in=clients_visible_to(user))
+        .select_related("client", "client__data_key", "client__team")
+        .order_by("client__code")
+    )
+    if not attendances:
+        raise Http404
+    return session, attendances
+
+
+def _client_record(user: Any, model: type[models.Model], area: Area, pk: int, *related: str) -> Any:
+    _in_area(user, area)
+    record = (
+        model._default_manager.select_related("client", "client__data_key", "client__team", "client__office", "case")
+        .select_related(*related)
+        .filter(pk=pk, client__in=clients_visible_to(user))
+        .first()
+    )
+    if record is None:
+        raise Http404
+    return record
+
+
+def legal_case_get_for(*, user: Any, pk: int) -> LegalCase:
+    legal_case: LegalCase = _client_record(user, LegalCase, Area.LEGAL, pk)
+    return legal_case
+
+
+def training_get_for(*, user: Any, pk: int) -> Training:
+    training: Training = _client_record(user, Training, Area.ECONOMIC, pk, "organisation")
+    return training
+
+
+def treatment_plan_get_for(*, user: Any, pk: int) -> TreatmentPlan:
+    plan: TreatmentPlan = _client_record(user, TreatmentPlan, Area.COUNSELING, pk, "counselor")
+    return plan
+
+
+def care_plan_get_for(*, user: Any, pk: int) -> CarePlan:
+    plan: CarePlan = _client_record(
+        user, CarePlan, Area.CASEWORK, pk, "drafted_by", "approved_by", "case__team", "client__team__supervisor"
+    )
+    return plan
+
+
+def milestones_of(legal_case: LegalCase) -> list[LegalMilestone]:
+    milestones = list(legal_case.milestones.all())
+    for milestone in milestones:
+        milestone.legal_case = legal_case  # their notes decrypt under the client's key, already loaded
+    return milestones
+
+
+def stipends_of(training: Training) -> QuerySet[Stipend]:
+    return training.stipends.order_by("paid_on")
+
+
+def goals_of(plan: CarePlan) -> list[Any]:
+    goals = list(plan.goals.select_related("responsible").order_by("domain", "pk"))
+    for goal in goals:
+        goal.plan = plan
+    return goals
+
+
+def reviews_of(plan: CarePlan) -> list[CarePlanReview]:
+    reviews = list(plan.reviews.select_related("reviewed_by").order_by("-reviewed_on"))
+    for review in reviews:
+        review.plan = plan
+    return reviews
+
+
+def organisations_of(office: Office) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(office=office, is_active=True).order_by("name")
+
+
+def staff_of(office: Office) -> QuerySet[User]:
+    return User.objects.filter(office=office, is_active=True).order_by("first_name", "last_name", "username")
+
+
+def trainings_of(client: Client) -> QuerySet[Training]:
+    return Training.objects.filter(client=client).order_by("-start")
+
+
+def may_approve_plan(user: Any, plan: CarePlan) -> bool:
+    """The same rule as `care_plan_approve`: the office's director, or the supervisor of the case's team."""
+    case = plan.case
+    supervises = case.team_id is not None and case.team is not None and case.team.supervisor_id == user.pk
+    return supervises or has_permission(user, Permission.APPROVE_CLOSURE, obj=case)
+
+
+# --- the client timeline ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineKind:
+    key: str
+    model: type[models.Model]
+    day: str
+    client: str
+    area: Area
+    related: tuple[str, ...] = ()
+
+
+TIMELINE_KINDS: tuple[TimelineKind, ...] = (
+    TimelineKind("session", SessionAttendance, "session__held_on", "client", Area.COUNSELING, ("session__counselor",)),
+    TimelineKind("treatment", TreatmentPlan, "started_on", "client", Area.COUNSELING, ("counselor",)),
+    TimelineKind("legal_service", LegalService, "provided_on", "client", Area.LEGAL, ("recorded_by",)),
+    TimelineKind("legal_case", LegalCase, "opened_on", "client", Area.LEGAL),
+    TimelineKind("milestone", LegalMilestone, "happened_on", "legal_case__client", Area.LEGAL, ("legal_case",)),
+    TimelineKind("education", EducationSupport, "provided_on", "client", Area.EDUCATION, ("recorded_by",)),
+    TimelineKind("economic", EconomicService, "provided_on", "client", Area.ECONOMIC, ("recorded_by",)),
+    TimelineKind("training", Training, "start", "client", Area.ECONOMIC, ("organisation",)),
+    TimelineKind("stipend", Stipend, "paid_on", "client", Area.ECONOMIC, ("training",)),
+    TimelineKind("employment", Employment, "start", "client", Area.ECONOMIC, ("employer",)),
+    TimelineKind("visit", Visit, "visited_on", "client", Area.CASEWORK, ("recorded_by",)),
+    TimelineKind("care_plan", CarePlan, "drafted_on", "client", Area.CASEWORK, ("drafted_by",)),
+    TimelineKind("review", CarePlanReview, "reviewed_on", "plan__client", Area.CASEWORK, ("plan", "reviewed_by")),
+)
+
+
+@dataclass
+class TimelineEntry:
+    day: datetime.date
+    kind: str
+    record: Any
+
+
+@dataclass
+class Timeline:
+    page: Page  # type: ignore[type-arg]
+    entries: list[TimelineEntry]
+    notes_readable: bool
+    areas: frozenset[Area] = field(default_factory=frozenset)
+
+
+def _attach_client(kind: TimelineKind, record: Any, client: Client) -> None:
+    """Give each record the client already loaded (with its data key), so decrypting a note does
+    not query the key again."""
+    owner = record
+    for step in kind.client.split("__")[:-1]:
+        owner = getattr(owner, step)
+    setattr(owner, kind.client.split("__")[-1], client)
+
+
+def client_timeline(*, user: Any, client: Client, page_number: Any = 1) -> Timeline:
+    """Every care record about `client` that the user's roles may see, newest first, 25 a page.
+
+    One UNION ALL of (day, kind, id) over the kinds the user may see finds the page; then one query
+    per kind on the page loads its records: the same number of queries for 5 records or 5,000."""
+    areas = areas_of(user)
+    kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas]
+    parts = [
+        kind.model._default_manager.filter(**{kind.client: client})
+        .order_by()
+        .values(t_day=F(kind.day), t_kind=Value(kind.key, output_field=CharField()), t_id=F("pk"))
+        for kind in kinds
+    ]
+    union: QuerySet[Any, Any]
+    if parts:
+        union = parts[0].union(*parts[1:], all=True).order_by("-t_day", "t_kind", "-t_id")
+    else:
+        union = SessionAttendance.objects.none().values("pk")
+    page = Paginator(union, TIMELINE_PAGE_SIZE).get_page(page_number)
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for row in page.object_list:
+        wanted[row["t_kind"]].append(row["t_id"])
+    loaded: dict[tuple[str, int], Any] = {}
+    for kind in kinds:
+        if not wanted.get(kind.key):
+            continue
+        records = kind.model._default_manager.select_related(*kind.related).filter(pk__in=wanted[kind.key])
+        for record in records:
+            _attach_client(kind, record, client)
+            loaded[(kind.key, record.pk)] = record
+    entries = [
+        TimelineEntry(day=row["t_day"], kind=row["t_kind"], record=loaded[(row["t_kind"], row["t_id"])])
+        for row in page.object_list
+        if (row["t_kind"], row["t_id"]) in loaded
+    ]
+    return Timeline(
+        page=page,
+        entries=entries,
+        notes_readable=Area.COUNSELING in areas and can_read_counseling_notes(user, client),
+        areas=areas,
+    )
+
+
+# --- my tasks --------------------------------------------------------------------------------
+
+TASK_LIMIT = 50
+VISIT_HORIZON_DAYS = 7
+
+
+@dataclass
+class Tasks:
+    reviews: list[CarePlan] | None
+    visits: list[Visit] | None
+    closures: list[ClosureRequest] | None
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.reviews, self.visits, self.closures))
+
+
+def _not_closed(prefix: str = "case__") -> Q:
+    return ~Q(**{f"{prefix}status": CaseStatus.CLOSED})
+
+
+def tasks_for(user: Any) -> Tasks:
+    """What is due for the user: overdue care-plan reviews and visits due within a week (for
+    those who manage cases, over their caseload), and closures waiting for their approval.
+    A fixed number of queries, each list at most 50 long (oldest first)."""
+    today = timezone.localdate()
+    reviews = visits = None
+    if has_permission(user, Permission.MANAGE_CASES):
+        caseload = clients_visible_to(user)
+        newer_plan = CarePlan.objects.filter(case=OuterRef("case"), drafted_on__gt=OuterRef("drafted_on"))
+        reviews = list(
+            CarePlan.objects.filter(client__in=caseload, next_review_on__lt=today)
+            .filter(_not_closed())
+            .exclude(Exists(newer_plan))
+            .select_related("client", "client__data_key", "client__case_manager")
+            .order_by("next_review_on", "pk")[:TASK_LIMIT]
+        )
+        later_visit = Visit.objects.filter(client=OuterRef("client"), visited_on__gt=OuterRef("visited_on"))
+        visits = list(
+            Visit.objects.filter(
+                client__in=caseload, next_visit_on__lte=today + datetime.timedelta(days=VISIT_HORIZON_DAYS)
+            )
+            .filter(_not_closed())
+            .exclude(Exists(later_visit))
+            .select_related("client", "client__data_key", "client__case_manager")
+            .order_by("next_visit_on", "pk")[:TASK_LIMIT]
+        )
+    # Closures are listed to those who decide them: directors, and supervisors of a team.
+    decides = has_permission(user, Permission.APPROVE_CLOSURE) or user.supervised_teams.exists()
+    closures = list(closures_to_approve(user)[:TASK_LIMIT]) if decides else None
+    return Tasks(reviews=reviews, visits=visits, closures=closures)

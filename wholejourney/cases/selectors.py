@@ -1,0 +1,250 @@
+"""Reads of referrals, cases, closures and placements, always scoped to the user.
+
+An object outside the user's reach is a 404, the same answer as an object that does not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from wholejourney.accounts.models import Team, User
+from wholejourney.accounts.permissions import has_permission, in_caseload
+from wholejourney.accounts.roles import Permission, Role
+from wholejourney.cases.models import (
+    CARE_PLACEMENTS,
+    HOME_PLACEMENTS,
+    Case,
+    CaseStatus,
+    ClosureRequest,
+    FosterFamily,
+    Placement,
+    Referral,
+)
+from wholejourney.clients.models import Client
+from wholejourney.clients.selectors import client_search, clients_visible_to
+from wholejourney.core.blind_index import IndexKind
+from wholejourney.partners.models import Organisation
+
+# --- the caseload ----------------------------------------------------------------------------
+
+
+def caseload_rows(user: Any) -> QuerySet[Client]:
+    """The user's caseload with, for each client, the status of the latest case, the current
+    placement and whether a closure waits for approval: one query for any number of clients."""
+    latest_case = Case.objects.filter(client=OuterRef("pk")).order_by("-opened_on", "-pk")
+    current_placement = Placement.objects.filter(client=OuterRef("pk"), end__isnull=True).order_by("-start")
+    pending = ClosureRequest.objects.filter(case__client=OuterRef("pk"), status=ClosureRequest.Status.PENDING)
+    return clients_visible_to(user).annotate(
+        case_status=Subquery(latest_case.values("status")[:1]),
+        placement_kind=Subquery(current_placement.values("kind")[:1]),
+        closure_pending=Exists(pending),
+    )
+
+
+# --- registration ----------------------------------------------------------------------------
+
+
+def registration_matches(*, user: Any, names: list[str], phones: list[str], id_numbers: list[str]) -> dict[str, Any]:
+    """Every client an exact search by any of these names, phone numbers or ID numbers finds,
+    merged the way `client_search` reports them (what the user may open, what is in their office
+    outside their caseload, and only the fact of a match in another office)."""
+    visible: dict[int, Client] = {}
+    outside: dict[int, Client] = {}
+    other_office = False
+    for kind, values in ((IndexKind.NAME, names), (IndexKind.PHONE, phones), (IndexKind.ID_NUMBER, id_numbers)):
+        for value in dict.fromkeys(v.strip() for v in values if v and v.strip()):
+            found = client_search(user=user, kind=kind, value=value)
+            visible.update((c.pk, c) for c in found["visible"])
+            outside.update((c.pk, c) for c in found["outside_caseload"])
+            other_office = other_office or found["other_office"]
+    return {
+        "visible": list(visible.values()),
+        "outside_caseload": [c for pk, c in outside.items() if pk not in visible],
+        "other_office": other_office,
+        "any": bool(visible or outside or other_office),
+    }
+
+
+# --- people and places of the user's office ----------------------------------------------------
+
+
+def teams_of_office(user: Any) -> QuerySet[Team]:
+    """Teams a case can be given to: the user's office."""
+    teams = Team.objects.all()
+    return teams.filter(office_id=user.office_id) if user.office_id is not None else teams
+
+
+def case_managers_of_office(user: Any) -> QuerySet[User]:
+    """Active staff of the user's office who manage cases (case managers and directors)."""
+    users = User.objects.filter(is_active=True, roles__role__in=[Role.CASE_MANAGER, Role.DIRECTOR]).distinct()
+    users = users.filter(office_id=user.office_id) if user.office_id is not None else users
+    return users.order_by("first_name", "last_name", "username")
+
+
+def organisations_of_office(user: Any, *, active_only: bool = True) -> QuerySet[Organisation]:
+    orgs = Organisation.objects.all()
+    if user.office_id is not None:
+        orgs = orgs.filter(office_id=user.office_id)
+    return orgs.filter(is_active=True) if active_only else orgs
+
+
+def foster_families_of_office(user: Any) -> QuerySet[FosterFamily]:
+    families = FosterFamily.objects.all().order_by("pk")
+    return families.filter(office_id=user.office_id) if user.office_id is not None else families
+
+
+# --- referrals -------------------------------------------------------------------------------
+
+
+def _referrals_of_office(user: Any) -> QuerySet[Referral]:
+    if not has_permission(user, Permission.MANAGE_CASES):
+        return Referral.objects.none()
+    referrals = Referral.objects.select_related("organisation", "client", "client__data_key", "office")
+    return referrals.filter(office_id=user.office_id) if user.office_id is not None else referrals
+
+
+def incoming_referrals_for(user: Any, *, status: str = "") -> QuerySet[Referral]:
+    """Incoming referrals of the user's office, for intake staff; newest first, urgent first within a day."""
+    referrals = _referrals_of_office(user).filter(direction=Referral.Direction.INCOMING)
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals.order_by("-referred_on", "-pk")
+
+
+def incoming_referral_get_for(*, user: Any, pk: int) -> Referral:
+    referral = incoming_referrals_for(user).filter(pk=pk).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def referral_details_readable(user: Any, referral: Referral) -> bool:
+    """Whether the user may read who was referred and why. Before a decision, intake staff of the
+    office need to; once linked to a client, the details are the client's and follow the caseload."""
+    if not has_permission(user, Permission.MANAGE_CASES, obj=referral.office):
+        return False
+    return referral.client is None or in_caseload(user, referral.client)
+
+
+def outgoing_referral_get_for(*, user: Any, pk: int) -> Referral:
+    """An outgoing referral of a client in the user's caseload."""
+    referral = (
+        Referral.objects.select_related("organisation", "client", "client__data_key")
+        .filter(pk=pk, direction=Referral.Direction.OUTGOING, client__in=clients_visible_to(user))
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def referrals_of_client(client: Client) -> QuerySet[Referral]:
+    """Referrals that brought the client to us and those we made for them, newest first."""
+    return client.referrals.select_related("organisation", "client__data_key").order_by("-referred_on", "-pk")
+
+
+def referrals_of_partner(user: Any) -> QuerySet[Referral]:
+    """The referrals the partner referrer's organisation sent us: their dates, urgency and status
+    only. The encrypted details are not even loaded, and nothing leads to a client."""
+    organisation_id = getattr(user, "partner_organisation_id", None)
+    if organisation_id is None or not has_permission(user, Permission.SUBMIT_REFERRALS):
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(organisation_id=organisation_id, direction=Referral.Direction.INCOMING)
+        .only("pk", "referred_on", "urgency", "status", "created_at", "organisation_id")
+        .order_by("-referred_on", "-pk")
+    )
+
+
+# --- cases and closures ----------------------------------------------------------------------
+
+
+def cases_of_client(client: Client) -> QuerySet[Case]:
+    """A client's cases, latest first, with what their tab shows."""
+    return client.cases.select_related("team", "case_manager", "referral", "client__data_key").prefetch_related(
+        Prefetch(
+            "closure_requests",
+            queryset=ClosureRequest.objects.select_related("requested_by", "decided_by"),
+        ),
+        "reopenings",
+    )
+
+
+def case_get_for(*, user: Any, pk: int) -> Case:
+    """A case of a client in the user's caseload."""
+    case = (
+        Case.objects.select_related("client", "client__data_key", "client__team", "team", "office")
+        .filter(pk=pk, client__in=clients_visible_to(user))
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def closures_to_approve(user: Any) -> QuerySet[ClosureRequest]:
+    """Pending closure requests the user may decide: a director's whole office, a supervisor's teams."""
+    mine = Q(case__team__supervisor_id=user.pk)
+    if has_permission(user, Permission.APPROVE_CLOSURE):
+        mine |= Q(case__client__in=clients_visible_to(user))
+    requests = ClosureRequest.objects.filter(mine, status=ClosureRequest.Status.PENDING)
+    if user.office_id is not None:
+        requests = requests.filter(case__office_id=user.office_id)
+    return requests.select_related(
+        "case", "case__client", "case__client__data_key", "case__team", "case__case_manager", "requested_by"
+    ).order_by("requested_at")
+
+
+def closure_request_get_for(*, user: Any, pk: int) -> ClosureRequest:
+    request = closures_to_approve(user).filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    return request
+
+
+def may_decide_closure(user: Any, case: Case) -> bool:
+    """The same rule as the service's: the director of the office, or the supervisor of the case's team."""
+    if has_permission(user, Permission.APPROVE_CLOSURE, obj=case):
+        return True
+    return case.team is not None and case.team.supervisor_id == user.pk and user.office_id == case.office_id
+
+
+# --- placements ------------------------------------------------------------------------------
+
+
+def placements_of_client(client: Client) -> list[Placement]:
+    """A client's placements, latest first, each marked `is_reintegration` when it is a move from
+    care (shelter, foster care) straight to a home (family, relatives, community, independent living)."""
+    placements = list(client.placements.select_related("organisation", "foster_family").order_by("start"))
+    previous = None
+    for placement in placements:
+        placement.is_reintegration = (  # type: ignore[attr-defined]
+            previous is not None
+            and previous.kind in CARE_PLACEMENTS
+            and placement.kind in HOME_PLACEMENTS
+            and previous.end == placement.start
+        )
+        previous = placement
+    return placements[::-1]
+
+
+def placement_get_for(*, user: Any, pk: int) -> Placement:
+    placement = (
+        Placement.objects.select_related("case", "case__client", "case__client__data_key", "client")
+        .filter(pk=pk, client__in=clients_visible_to(user))
+        .first()
+    )
+    if placement is None:
+        raise Http404
+    return placement
+
+
+def current_placement_of(client: Client) -> Placement | None:
+    return client.placements.filter(end__isnull=True).first()
+
+
+def open_case_of(client: Client) -> Case | None:
+    return client.cases.exclude(status=CaseStatus.CLOSED).order_by("-opened_on").first()

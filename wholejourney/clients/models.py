@@ -1,0 +1,251 @@
+"""Survivors in care: identity (encrypted under the client's own data key), caseload assignment,
+search tokens and break-the-glass grants."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wholejourney.core.blind_index import IndexKind
+from wholejourney.core.fields import (
+    EncryptedCharField,
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedModel,
+    EncryptedTextField,
+)
+from wholejourney.core.models import DataKey, Office
+
+
+class Sex(models.TextChoices):
+    """Sex, as the report counts it (for example "88 survivors (80 female) were employed")."""
+
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    INTERSEX = "intersex", _("Intersex")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Gender(models.TextChoices):
+    """Gender, with the values of the IOM Human Trafficking Case Data Standard (prs_Gender)."""
+
+    FEMININE = "Feminine", _("Feminine")
+    MASCULINE = "Masculine", _("Masculine")
+    TRANSGENDER_FEMININE = "TransgenderFeminine", _("Transgender feminine")
+    TRANSGENDER_MASCULINE = "TransgenderMasculine", _("Transgender masculine")
+    NON_CONFORMING = "NonConforming", _("Non-conforming")
+    NOT_SPECIFIED = "NonSpecifiedUnknown", _("Not specified or unknown")
+
+
+class Client(EncryptedModel):
+    """A survivor with a record in one office. Lists and reports show `code`, never the name."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="clients", verbose_name=_("office"))
+    code = models.CharField(_("client code"), max_length=20, unique=True)
+    data_key = models.OneToOneField(DataKey, on_delete=models.PROTECT, related_name="client")
+    # The caseload this client is in: shared by the team, its supervisor and the case manager.
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.PROTECT, null=True, blank=True, related_name="clients", verbose_name=_("team")
+    )
+    case_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caseload",
+        verbose_name=_("case manager"),
+    )
+    given_name_km = EncryptedCharField(_("given name (Khmer)"), max_length=120, blank=True)
+    family_name_km = EncryptedCharField(_("family name (Khmer)"), max_length=120, blank=True)
+    given_name_latin = EncryptedCharField(_("given name (Latin script)"), max_length=120, blank=True)
+    family_name_latin = EncryptedCharField(_("family name (Latin script)"), max_length=120, blank=True)
+    aliases = EncryptedJSONField(_("other names"), default=list, blank=True)
+    date_of_birth = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=16, choices=Sex.choices, default=Sex.UNKNOWN)
+    gender = models.CharField(_("gender"), max_length=24, choices=Gender.choices, default=Gender.NOT_SPECIFIED)
+    # The year alone, in the clear: ages, age groups and the child rule of the stability clock are
+    # computed over many clients at once. When the date of birth is unknown, an estimate.
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    birth_year_estimated = models.BooleanField(_("year of birth is estimated"), default=False)
+    citizenship = models.CharField(
+        _("citizenship"), max_length=2, blank=True, help_text=_("Two-letter country code, e.g. KH.")
+    )
+    primary_language = models.CharField(_("primary language"), max_length=8, blank=True)
+    secondary_language = models.CharField(_("secondary language"), max_length=8, blank=True)
+    phone_numbers = EncryptedJSONField(_("phone numbers"), default=list, blank=True)
+    id_documents = EncryptedJSONField(_("identity documents"), default=list, blank=True)
+    address = EncryptedJSONField(_("address"), default=dict, blank=True)
+    registered_at = models.DateTimeField(_("registered"), default=timezone.now)
+    # Why staff registered this person although a possible match existed (for the director to review).
+    duplicate_reason = EncryptedTextField(_("reason for registering despite a possible match"), blank=True)
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+
+    class Privacy:
+        identifying = [
+            "given_name_km", "family_name_km", "given_name_latin", "family_name_latin", "aliases",
+            "date_of_birth", "phone_numbers", "id_documents", "address",
+        ]  # fmt: skip
+        sensitive = ["duplicate_reason"]
+        plain = [
+            "id",
+            "row_id",
+            "office",
+            "code",
+            "data_key",
+            "team",
+            "case_manager",
+            "sex",
+            "gender",
+            "birth_year",
+            "birth_year_estimated",
+            "citizenship",
+            "primary_language",
+            "secondary_language",
+            "registered_at",
+            "erased_at",
+        ]
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [
+            # The caseload newest first, and its count, for roles that see a whole office.
+            models.Index(
+                fields=["office", "registered_at", "id"],
+                condition=models.Q(erased_at__isnull=True),
+                name="client_caseload_order_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def encryption_data_key(self) -> DataKey:
+        return self.data_key
+
+    @property
+    def display_name(self) -> str:
+        """The name as staff would say it: Khmer script if recorded, else Latin."""
+        if self.erased_at:
+            return str(_("(erased)"))
+        khmer = " ".join(part for part in (self.family_name_km, self.given_name_km) if part)
+        latin = " ".join(part for part in (self.family_name_latin, self.given_name_latin) if part)
+        return khmer or latin or self.code
+
+
+class ConsentKind(models.TextChoices):
+    SERVICES = "services", _("To receive services")
+    SHARING = "sharing", _("To share information with a named partner")
+    STORY = "story", _("To tell their story, under a pseudonym")
+
+
+class Consent(EncryptedModel):
+    """What a client agreed to, when, and whether they withdrew it. A story is only ever told under
+    its pseudonym, and never with a photograph of the client's face."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent to"), max_length=16, choices=ConsentKind.choices)
+    partner = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("partner")
+    )
+    given_on = models.DateField(_("given on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    pseudonym = EncryptedCharField(_("pseudonym"), max_length=80, blank=True)
+    note = EncryptedTextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Privacy:
+        # A pseudonym is meant to be published, but with the client's record it points at them.
+        sensitive = ["pseudonym", "note"]
+        plain = ["id", "row_id", "client", "kind", "partner", "given_on", "withdrawn_on", "recorded_by"]
+
+    class Meta:
+        ordering = ["-given_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind="sharing") | models.Q(partner__isnull=False),
+                name="sharing_consent_names_partner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_on__isnull=True) | models.Q(withdrawn_on__gte=models.F("given_on")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} consent of client {self.client_id}"
+
+    def encryption_data_key(self) -> DataKey:
+        return self.client.data_key
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+class ClientLookup(models.Model):
+    """A blind-index token of one of the client's names, phone numbers or ID numbers."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="lookups")
+    kind = models.CharField(max_length=16, choices=[(k.value, k.value) for k in IndexKind])
+    digest = models.CharField(max_length=64)
+
+    class Privacy:
+        # HMAC digests: they reveal which clients share a value, not the value (core/blind_index.py).
+        plain = ["id", "client", "kind", "digest"]
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "digest"], name="clientlookup_digest_idx")]
+        constraints = [models.UniqueConstraint(fields=["client", "kind", "digest"], name="clientlookup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} token of client {self.client_id}"
+
+
+class ClientCodeCounter(models.Model):
+    """The last number given to a client of an office in a year (KH-2023-0042)."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Privacy:
+        plain = ["id", "office", "year", "last_number"]
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "year"], name="clientcode_unique_office_year")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id}-{self.year}: {self.last_number}"
+
+
+class BreakGlassGrant(EncryptedModel):
+    """Temporary access to a client outside the user's caseload, taken with a reason."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="break_glass_grants")
+    reason = EncryptedTextField(_("reason"))
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Privacy:
+        # The reason may name the client or what happened to them.
+        sensitive = ["reason"]
+        plain = ["id", "row_id", "user", "client", "granted_at", "expires_at"]
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "client", "expires_at"], name="breakglass_active_idx")]
+
+    def __str__(self) -> str:
+        return f"break-glass {self.user_id} → {self.client_id}"
+
+    def encryption_data_key(self) -> DataKey:
+        return self.client.data_key
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()

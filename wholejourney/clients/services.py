@@ -1,0 +1,250 @@
+"""Writes on clients. Each checks the actor's permission and writes its audit row in the same
+transaction."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wholejourney.accounts.models import Team, User
+from wholejourney.accounts.permissions import BREAK_GLASS_HOURS, has_permission, in_caseload
+from wholejourney.accounts.roles import Permission
+from wholejourney.audit.models import AuditEvent
+from wholejourney.audit.services import audit_record
+from wholejourney.clients.models import BreakGlassGrant, Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind
+from wholejourney.core.blind_index import IndexKind, blind_index
+from wholejourney.core.models import DataKey, Office
+
+IDENTITY_FIELDS = (
+    "given_name_km",
+    "family_name_km",
+    "given_name_latin",
+    "family_name_latin",
+    "aliases",
+    "date_of_birth",
+    "sex",
+    "gender",
+    "birth_year",
+    "birth_year_estimated",
+    "citizenship",
+    "primary_language",
+    "secondary_language",
+    "phone_numbers",
+    "id_documents",
+    "address",
+)
+
+
+def _next_code(office: Office, year: int) -> str:
+    counter, _created = ClientCodeCounter.objects.select_for_update().get_or_create(office=office, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{office.code}-{year}-{counter.last_number:04d}"
+
+
+def _lookup_tokens(client: Client) -> set[tuple[str, str]]:
+    """The blind-index tokens a client is found by: full names in both scripts and both orders,
+    aliases, phone numbers and identity-document numbers."""
+    names: list[str] = []
+    for given, family in (
+        (client.given_name_km, client.family_name_km),
+        (client.given_name_latin, client.family_name_latin),
+    ):
+        if given or family:
+            names += [f"{family} {given}", f"{given} {family}"]
+    names += [alias for alias in client.aliases or [] if isinstance(alias, str)]
+    tokens: set[tuple[str, str]] = set()
+    for kind, values in (
+        (IndexKind.NAME, names),
+        (IndexKind.PHONE, list(client.phone_numbers or [])),
+        (IndexKind.ID_NUMBER, [doc.get("number", "") for doc in client.id_documents or [] if isinstance(doc, dict)]),
+    ):
+        for value in values:
+            digest = blind_index(kind, str(value))
+            if digest:
+                tokens.add((kind.value, digest))
+    return tokens
+
+
+def _refresh_lookups(client: Client) -> None:
+    ClientLookup.objects.filter(client=client).delete()
+    ClientLookup.objects.bulk_create(
+        [ClientLookup(client=client, kind=kind, digest=digest) for kind, digest in sorted(_lookup_tokens(client))]
+    )
+
+
+def _validate_identity(values: dict[str, Any]) -> None:
+    dob = values.get("date_of_birth")
+    if dob is not None and dob > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
+    if dob is not None:
+        # The plain year follows the encrypted date whenever the date is known.
+        values["birth_year"], values["birth_year_estimated"] = dob.year, False
+    year = values.get("birth_year")
+    if year is not None and not 1900 <= year <= timezone.localdate().year:
+        raise ValidationError({"birth_year": _("Give a year of birth between 1900 and this year.")})
+    names = [values.get(f) for f in ("given_name_km", "family_name_km", "given_name_latin", "family_name_latin")]
+    if not any(names):
+        raise ValidationError(_("Give at least one name, in Khmer or in Latin script."))
+
+
+def client_create(
+    *,
+    actor: User,
+    office: Office,
+    team: Team | None = None,
+    case_manager: User | None = None,
+    registered_at: datetime.datetime | None = None,
+    duplicate_reason: str = "",
+    **identity: Any,
+) -> Client:
+    """Register a client under a new data key, with a new code and search tokens."""
+    if not has_permission(actor, Permission.MANAGE_CASES, obj=office):
+        raise PermissionDenied
+    unknown = set(identity) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown client fields: {sorted(unknown)}")
+    _validate_identity(identity)
+    registered = registered_at or timezone.now()
+    with transaction.atomic():
+        client = Client(
+            office=office,
+            team=team,
+            case_manager=case_manager,
+            registered_at=registered,
+            data_key=DataKey.create(),
+            code=_next_code(office, timezone.localtime(registered).year),
+            duplicate_reason=duplicate_reason.strip(),
+            **identity,
+        )
+        client.full_clean()
+        client.save()
+        _refresh_lookups(client)
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.CREATE,
+            target=client,
+            changed_fields=[*identity, *(["duplicate_reason"] if duplicate_reason else [])],
+        )
+    return client
+
+
+def client_update_identity(*, actor: User, client: Client, **changes: Any) -> Client:
+    if not has_permission(actor, Permission.MANAGE_CASES, obj=client):
+        raise PermissionDenied
+    unknown = set(changes) - set(IDENTITY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown client fields: {sorted(unknown)}")
+    changed = [name for name, value in changes.items() if getattr(client, name) != value]
+    for name, value in changes.items():
+        setattr(client, name, value)
+    values = {name: getattr(client, name) for name in IDENTITY_FIELDS}
+    _validate_identity(values)
+    client.birth_year, client.birth_year_estimated = values["birth_year"], values["birth_year_estimated"]
+    with transaction.atomic():
+        client.full_clean()
+        client.save()
+        _refresh_lookups(client)
+        if changed:
+            audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=client, changed_fields=changed)
+    return client
+
+
+def client_erase(*, actor: User, client: Client) -> None:
+    """Erase a client's identity for good: destroy their data key (every value encrypted under it,
+    in the database and in every backup, becomes unreadable) and drop their search tokens.
+    Counts and dates stay, so past reports still add up."""
+    if not (has_permission(actor, Permission.APPROVE_CLOSURE, obj=client)):
+        raise PermissionDenied
+    with transaction.atomic():
+        client.data_key.destroy()
+        ClientLookup.objects.filter(client=client).delete()
+        client.erased_at = timezone.now()
+        client.save(update_fields=["erased_at"])
+        audit_record(actor=actor, action=AuditEvent.Action.DELETE, target=client, changed_fields=["identity"])
+
+
+def break_glass(*, actor: User, client: Client, reason: str, hours: int = BREAK_GLASS_HOURS) -> BreakGlassGrant:
+    """Open a client outside one's caseload for a while. Granted at once, audited, and shown to the
+    office's director; it expires by itself."""
+    if not has_permission(actor, Permission.BREAK_GLASS) or actor.office_id not in (None, client.office_id):
+        raise PermissionDenied
+    reason = reason.strip()
+    if len(reason) < 10:
+        raise ValidationError({"reason": _("Say why you need this record (at least 10 characters).")})
+    if in_caseload(actor, client):
+        raise ValidationError(_("This client is already in your caseload."))
+    now = timezone.now()
+    with transaction.atomic():
+        grant = BreakGlassGrant(
+            user=actor, client=client, reason=reason, granted_at=now, expires_at=now + datetime.timedelta(hours=hours)
+        )
+        grant.save()
+        audit_record(actor=actor, action=AuditEvent.Action.BREAK_GLASS, target=client, changed_fields=["access"])
+    return grant
+
+
+def client_record_view(*, actor: User, client: Client, fields: Iterable[str] = ()) -> None:
+    """Write the "viewed" event for a client page, a download or a print."""
+    audit_record(actor=actor, action=AuditEvent.Action.VIEW, target=client, changed_fields=fields)
+
+
+def consent_record(
+    *,
+    actor: User,
+    client: Client,
+    kind: str,
+    given_on: datetime.date,
+    partner: Any = None,
+    pseudonym: str = "",
+    note: str = "",
+) -> Consent:
+    """Record a consent the client gave. Sharing names the partner; a story names its pseudonym."""
+    if not has_permission(actor, Permission.MANAGE_CASES, obj=client):
+        raise PermissionDenied
+    if kind not in ConsentKind.values:
+        raise ValidationError({"kind": _("Choose what the client agrees to.")})
+    if given_on > timezone.localdate():
+        raise ValidationError({"given_on": _("The date cannot be in the future.")})
+    if kind == ConsentKind.SHARING and partner is None:
+        raise ValidationError({"partner": _("Name the partner the information may be shared with.")})
+    if kind == ConsentKind.STORY and not pseudonym.strip():
+        raise ValidationError({"pseudonym": _("A story is told only under a pseudonym: give one.")})
+    if partner is not None and partner.office_id != client.office_id:
+        raise ValidationError({"partner": _("The organisation belongs to another office.")})
+    consent = Consent(
+        client=client,
+        kind=kind,
+        partner=partner if kind == ConsentKind.SHARING else None,
+        given_on=given_on,
+        pseudonym=pseudonym.strip() if kind == ConsentKind.STORY else "",
+        note=note,
+        recorded_by=actor,
+    )
+    with transaction.atomic():
+        consent.full_clean()
+        consent.save()
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=consent, changed_fields=["consent"])
+    return consent
+
+
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.date) -> Consent:
+    if not has_permission(actor, Permission.MANAGE_CASES, obj=consent.client):
+        raise PermissionDenied
+    if consent.withdrawn_on is not None:
+        raise ValidationError(_("This consent was already withdrawn."))
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("The date cannot be in the future.")})
+    if withdrawn_on < consent.given_on:
+        raise ValidationError({"withdrawn_on": _("Consent cannot be withdrawn before it was given.")})
+    with transaction.atomic():
+        consent.withdrawn_on = withdrawn_on
+        consent.save(update_fields=["withdrawn_on"])
+        audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=consent, changed_fields=["withdrawn_on"])
+    return consent

@@ -1,0 +1,195 @@
+"""The caseload, client search, registration, the client page and break-the-glass access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wholejourney.accounts.permissions import Permission, has_permission, requires
+from wholejourney.cases import selectors as case_selectors
+from wholejourney.cases.models import CaseStatus, PlacementKind
+from wholejourney.cases.views import client_page
+from wholejourney.clients import selectors, services
+from wholejourney.clients.forms import BreakGlassForm, ClientSearchForm, RegisterForm
+from wholejourney.clients.models import BreakGlassGrant, Client
+from wholejourney.core.blind_index import IndexKind
+from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.http import AuthedHttpRequest
+from wholejourney.core.pagination import KeysFirstPaginator
+
+PAGE_SIZE = 50
+
+
+@requires(Permission.VIEW_CLIENTS)
+def caseload(request: AuthedHttpRequest) -> HttpResponse:
+    """The clients the user may open, newest first, 50 a page, with the status of their case, where
+    they live and what is next: the same few queries for any number of clients."""
+    clients = case_selectors.caseload_rows(request.user).order_by("-registered_at", "-pk")
+    page = KeysFirstPaginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    statuses, placements = dict(CaseStatus.choices), dict(PlacementKind.choices)
+    for client in page:
+        client.status_label = statuses.get(client.case_status, _("No case"))  # type: ignore[attr-defined]
+        client.placement_label = placements.get(client.placement_kind, "—")  # type: ignore[attr-defined]
+        if client.closure_pending:  # type: ignore[attr-defined]
+            client.next_task = _("Closure awaiting approval")  # type: ignore[attr-defined]
+        elif client.case_status in (None, CaseStatus.CLOSED):  # type: ignore[attr-defined]
+            client.next_task = "—"  # type: ignore[attr-defined]
+        elif client.placement_kind is None:  # type: ignore[attr-defined]
+            client.next_task = _("Record where the client lives")  # type: ignore[attr-defined]
+        else:
+            client.next_task = "—"  # type: ignore[attr-defined]
+    context = {
+        "page": page,
+        "search_form": ClientSearchForm(),
+        "may_register": has_permission(request.user, Permission.MANAGE_CASES),
+    }
+    return render(request, "clients/caseload.html", context)
+
+
+@requires(Permission.VIEW_CLIENTS)
+def search(request: AuthedHttpRequest) -> HttpResponse:
+    form = ClientSearchForm(request.GET or None)
+    results = None
+    if form.is_valid():
+        results = selectors.client_search(
+            user=request.user, kind=IndexKind(form.cleaned_data["kind"]), value=form.cleaned_data["q"]
+        )
+    template = "clients/_search_results.html" if request.htmx else "clients/search.html"
+    context = {
+        "search_form": form,
+        "results": results,
+        "may_register": has_permission(request.user, Permission.MANAGE_CASES),
+    }
+    return render(request, template, context)
+
+
+@requires(Permission.VIEW_CLIENTS)
+def client_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The client page with its tabs (overview, case, referrals, placements, access history)."""
+    client = selectors.client_get_for(user=request.user, pk=pk)
+    return client_page(request, client, tab=request.GET.get("tab", ""))
+
+
+@requires(Permission.MANAGE_CASES)
+def register(request: AuthedHttpRequest) -> HttpResponse:
+    """Search first, then register. The search by name, phone or ID number shows possible matches;
+    registering anyway, when the details entered match someone, needs a reason (audited)."""
+    if request.user.office is None:
+        raise Http404  # a client is registered in an office; a global account has none
+    assignment: dict[str, Any] = {
+        "teams": case_selectors.teams_of_office(request.user),
+        "case_managers": case_selectors.case_managers_of_office(request.user),
+    }
+    search_form = ClientSearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    form = None
+    if request.method == "POST":
+        form = RegisterForm(request.POST, **assignment)
+        searched = {
+            "kind": request.POST.get("searched_kind") or IndexKind.NAME.value,
+            "q": request.POST.get("searched_q"),
+        }
+        search_form = ClientSearchForm(initial=searched)
+    elif search_form.is_valid():
+        kind, value = search_form.cleaned_data["kind"], search_form.cleaned_data["q"]
+        results = selectors.client_search(user=request.user, kind=IndexKind(kind), value=value)
+        initial: dict[str, object] = {
+            "searched_kind": kind,
+            "searched_q": value,
+            "team": request.user.team,
+            "case_manager": request.user,
+        }
+        if kind == IndexKind.PHONE:
+            initial["phone_numbers"] = value
+        elif kind == IndexKind.ID_NUMBER:
+            initial["id_card_number"] = value
+        found = bool(results["visible"] or results["outside_caseload"] or results["other_office"])
+        form = RegisterForm(initial=initial, ask_reason=found, **assignment)
+    matches = None
+    if form is not None and form.is_bound:
+        valid = form.is_valid()
+        # Check again what was typed, whatever the search step found (or if it was skipped).
+        matches = case_selectors.registration_matches(user=request.user, **form.search_terms())
+        if matches["any"]:
+            form.ask_for_reason()
+        if valid:
+            done = _register_client(request, form, found=matches["any"])
+            if done is not None:
+                return done
+    context = {"search_form": search_form, "results": results, "form": form, "matches": matches}
+    return render(request, "clients/register.html", context)
+
+
+def _register_client(request: AuthedHttpRequest, form: RegisterForm, *, found: bool) -> HttpResponse | None:
+    """Register the client; None (with the errors on the form) when that cannot be done."""
+    reason = form.cleaned_data["duplicate_reason"].strip()
+    if found and not reason:
+        form.add_error(
+            "duplicate_reason",
+            _("A possible match exists. Open that record instead, or say why you register someone new."),
+        )
+        return None
+    try:
+        client = services.client_create(
+            actor=request.user,
+            office=request.user.office,  # type: ignore[arg-type]
+            team=form.cleaned_data["team"],
+            case_manager=form.cleaned_data["case_manager"],
+            duplicate_reason=reason if found else "",
+            **form.identity(),
+        )
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        apply_service_errors(exc, form)
+        return None
+    messages.success(request, _("%(code)s is registered. Open a case next.") % {"code": client.code})
+    if selectors.clients_visible_to(request.user).filter(pk=client.pk).exists():
+        return redirect(reverse("clients:detail", kwargs={"pk": client.pk}) + "?tab=case")
+    return redirect("clients:caseload")
+
+
+def _break_glass_target(request: AuthedHttpRequest, pk: int) -> Client:
+    """A client of the user's own office; anything else does not exist for them."""
+    client = Client.objects.filter(pk=pk, erased_at__isnull=True).select_related("data_key").first()
+    if client is None or request.user.office_id not in (None, client.office_id):
+        raise Http404
+    return client
+
+
+@requires(Permission.BREAK_GLASS)
+def break_glass(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    client = _break_glass_target(request, pk)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.break_glass(actor=request.user, client=client, reason=form.cleaned_data["reason"])
+        except PermissionDenied as exc:
+            raise Http404 from exc
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.warning(
+                request, _("You have access to %(code)s for 2 hours. Your director is told.") % {"code": client.code}
+            )
+            return redirect("clients:detail", pk=client.pk)
+    return render(request, "clients/break_glass.html", {"client": client, "form": form})
+
+
+@requires(Permission.VIEW_AUDIT)
+def break_glass_log(request: AuthedHttpRequest) -> HttpResponse:
+    """Break-the-glass access in the director's office, newest first."""
+    grants = BreakGlassGrant.objects.select_related("user", "client", "client__data_key")
+    if request.user.office_id is not None:
+        grants = grants.filter(Q(client__office_id=request.user.office_id))
+    page = Paginator(grants, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "clients/break_glass_log.html", {"page": page, "now": timezone.now()})

@@ -1,0 +1,90 @@
+"""Blind indexes: exact-match search over encrypted values without storing them.
+
+A blind index is HMAC-SHA256, under a key of its own (not a master key), of a normalised form of
+the value. Staff find a client by full name, phone number or ID number; the database holds only
+the digests.
+
+What it leaks: equality. Whoever holds a database dump sees which rows share a name, a phone
+number or an ID number (not what it is), and how many rows each value has. It does not leak the
+value, its length, or its first letters, and it cannot be reversed without the index key — but
+someone who has the index key and the dump can test guesses (is "Sok Dara" in here?), which is
+why the key lives outside the database with the master keys. Values are normalised first, so
+"Sok Dara", "sok  dara" and "SOK DARA" match; "Dara Sok" does not (names are indexed in both
+orders where that matters, by the caller).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import unicodedata
+from enum import StrEnum
+
+from wholejourney.core.crypto import load_keyring
+
+
+class IndexKind(StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+
+
+_KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+# Invisible characters typists and keyboards insert between Khmer syllables.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u17b4\u17b5"), None)
+# Deprecated Khmer independent vowels, written today with their recommended sequences.
+_KHMER_DEPRECATED = {"\u17a3": "\u17a2", "\u17a4": "\u17a2\u17b6"}
+_COENG = "\u17d2"
+_RO = "\u179a"
+
+
+def _normalise_khmer(text: str) -> str:
+    for old, new in _KHMER_DEPRECATED.items():
+        text = text.replace(old, new)
+    # A subscript RO (coeng + ro) is typed either before or after another subscript consonant;
+    # Unicode's recommended order puts it last. Move it so both typings match.
+    return re.sub(f"({_COENG}{_RO})({_COENG}[\u1780-\u17a2])", r"\2\1", text)
+
+
+def normalise_name(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    text = _normalise_khmer(text)
+    # Remove accents from Latin letters (decompose, drop combining marks) but leave Khmer signs,
+    # which are combining marks too and carry meaning.
+    decomposed = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in decomposed if not (unicodedata.combining(ch) and not "\u1780" <= ch <= "\u17ff"))
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = re.sub(r"[\s\-‐‑'’.,]+", " ", text)
+    return text.strip()
+
+
+def normalise_phone(value: str) -> str:
+    """Digits only; Cambodia's +855 / 00855 prefix becomes the national leading 0."""
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", value).translate(_KHMER_DIGITS))
+    for prefix in ("00855", "855"):
+        if digits.startswith(prefix) and len(digits) > len(prefix) + 6:
+            digits = "0" + digits[len(prefix) :]
+            break
+    return digits
+
+
+def normalise_id_number(value: str) -> str:
+    text = unicodedata.normalize("NFKC", value).translate(_KHMER_DIGITS)
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+_NORMALISERS = {
+    IndexKind.NAME: normalise_name,
+    IndexKind.PHONE: normalise_phone,
+    IndexKind.ID_NUMBER: normalise_id_number,
+}
+
+
+def blind_index(kind: IndexKind, value: str) -> str | None:
+    """The search token of `value`, or None when nothing is left to index after normalising."""
+    normalised = _NORMALISERS[kind](value)
+    if not normalised:
+        return None
+    message = f"{kind.value}:{normalised}".encode()
+    return hmac.new(load_keyring().index_key, message, hashlib.sha256).hexdigest()

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from wholejourney.accounts import services as account_services
+from wholejourney.accounts.forms import LanguageForm
+from wholejourney.accounts.permissions import Permission, public, requires
+from wholejourney.core import selectors
+from wholejourney.core.http import AuthedHttpRequest
+
+
+@requires(Permission.SIGNED_IN)
+def home(request: AuthedHttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", selectors.home_summary(user=request.user))
+
+
+@public
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch between English and Khmer; remembered on the account, and in a cookie before sign-in."""
+    form = LanguageForm(request.POST)
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    response = redirect(target)
+    if form.is_valid():
+        language = form.cleaned_data["language"]
+        if request.user.is_authenticated:
+            account_services.user_set_language(user=request.user, language=language)
+        translation.activate(language)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+        )
+    return response
+
+
+@public
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For a load balancer: answers when the database does."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@requires(Permission.SIGNED_IN)
+def job_status(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """A job's progress; htmx polls the partial until the job is finished."""
+    job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
+    template = "core/_job_progress.html" if request.htmx else "core/job.html"
+    return render(request, template, {"job": job})

@@ -1,0 +1,81 @@
+"""The upload page: administrators only, their own offices only; errors listed, then a clean upload recorded."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from wholejourney.accounts.roles import Role
+from wholejourney.clients.models import Client
+from wholejourney.conftest import Cast
+from wholejourney.core.models import Job
+from wholejourney.core.tests.factories import make_user
+from wholejourney.imports.template import EXAMPLES, write_workbook
+
+pytestmark = pytest.mark.django_db
+
+
+def _workbook(rows: dict) -> io.BytesIO:
+    buffer = io.BytesIO()
+    write_workbook(buffer, rows)
+    buffer.seek(0)
+    buffer.name = "office.xlsx"
+    return buffer
+
+
+def test_upload_page_is_404_without_the_permission(client: HttpClient, cast: Cast) -> None:
+    for user in (cast.director, cast.case_manager, cast.me_officer, cast.partner):
+        client.force_login(user)
+        assert client.get(reverse("imports:upload")).status_code == 404
+        assert client.post(reverse("imports:upload"), {"office": cast.kh.pk}).status_code == 404
+
+
+def test_office_admin_cannot_import_into_another_office(client: HttpClient, cast: Cast) -> None:
+    vn_admin = make_user(Role.ADMINISTRATOR, office=cast.vn, username="vn.admin")
+    client.force_login(vn_admin)
+
+    response = client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": _workbook(EXAMPLES)})
+
+    assert response.status_code == 200  # the form refuses the office: it is not a choice
+    assert "office" in response.context["form"].errors
+    assert Client.objects.count() == 0
+
+
+def test_upload_with_errors_lists_them_then_fixed_upload_is_recorded(
+    client: HttpClient, cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(cast.admin)
+    bad = {sheet: [dict(row) for row in rows] for sheet, rows in EXAMPLES.items()}
+    bad["cases"][2]["opened_on"] = "someday"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": _workbook(bad)})
+    response = client.get(reverse("imports:status", kwargs={"pk": Job.objects.get().pk}))
+
+    page = response.content.decode()
+    assert "Nothing was recorded" in page
+    assert "opened_on" in page and "Not a date" in page
+    assert Client.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": _workbook(EXAMPLES)})
+    response = client.get(reverse("imports:status", kwargs={"pk": Job.objects.latest("pk").pk}))
+
+    assert "Recorded" in response.content.decode()
+    assert Client.objects.count() == 3
+    assert client.get(reverse("imports:template")).status_code == 200
+
+
+def test_upload_of_a_non_workbook_is_refused_by_the_form(client: HttpClient, cast: Cast, tmp_path: Path) -> None:
+    client.force_login(cast.admin)
+    junk = io.BytesIO(b"name,phone\n")
+    junk.name = "list.csv"
+
+    response = client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": junk})
+
+    assert "workbook" in response.context["form"].errors

@@ -1,0 +1,821 @@
+"""Checking a whole workbook before anything is written.
+
+Every problem is collected, not the first: a Problem names the sheet, the row as the user sees it,
+the column, and a message code with parameters, turned into the reader's language when shown.
+A problem never carries a cell's value (it may be a name): only column names, row numbers, limits,
+the accepted codes and dates of the records it is checked against.
+
+The rules are the services' rules (clients, cases, care, outcomes, programmes services), applied
+to rows instead of forms; the loader writes in bulk what passed them (see load.py for why).
+Memory: the rows are streamed; what is kept is, per row id of a sheet that other sheets refer to,
+a few dates and codes (cases, trainings, legal cases), and for other sheets an 8-byte hash of the
+row id to find duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from wholejourney.accounts.models import Team, User
+from wholejourney.care.models import LegalCase, LegalMilestone, Training
+from wholejourney.cases.models import AbuseType, Case, CaseStatus, PlacementKind, Referral, ReferralSource
+from wholejourney.core.models import Office
+from wholejourney.imports import format as fmt
+from wholejourney.imports.models import ImportedRow
+from wholejourney.imports.reader import IGNORED_SHEETS, ReadError, Source, cell_text, known_sheets, normal_name
+from wholejourney.partners.models import Organisation, OrganisationKind
+
+MAX_PROBLEMS = 10_000
+KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
+# Dates that may lie ahead: a planned visit, an agreement or partnership that runs on, a course's planned end.
+FUTURE_OK = frozenset(
+    {
+        ("visits", "next_visit_on"),
+        ("agreements", "end"),
+        ("partnerships", "active_to"),
+        ("trainings", "end"),
+        ("employment", "end"),
+    }
+)
+
+MESSAGES: dict[str, str | Promise] = {
+    # the file
+    "no_file": _("The file was not found."),
+    "empty_file": _("The file is empty."),
+    "not_a_workbook": _(
+        "This file is not an Excel workbook (.xlsx). Start from the template, or save the workbook from Excel "
+        'or LibreOffice as "Excel Workbook (.xlsx)".'
+    ),
+    "zip_bomb": _("The workbook unpacks to far more data than a workbook of records holds; it was not read."),
+    "damaged_sheet": _("This sheet is damaged and cannot be read. Save the workbook again from Excel or LibreOffice."),
+    "no_csv": _("The folder holds no CSV file named after a sheet (clients.csv, cases.csv, …)."),
+    "bad_csv": _("This CSV file cannot be read: save it as CSV in UTF-8."),
+    "no_sheets": _("The workbook has none of the sheets of the import format (partners, clients, cases, …)."),
+    "unknown_sheet": _("There is no sheet of this name in the import format; rename it or remove it."),
+    "empty_sheet": _("The sheet has no row of column names."),
+    # columns
+    "unknown_column": _("There is no column of this name on this sheet; rename it or remove it."),
+    "duplicate_column": _("This column appears twice."),
+    "missing_column": _("The sheet has no column %(column)s, which is required."),
+    # cells
+    "required": _("This cell is required."),
+    "too_long": _("Too long: at most %(max)s characters."),
+    "formula": _("A formula is not accepted: type the value itself."),
+    "bad_date": _("Not a date: write it as 2023-12-31 or 31/12/2023."),
+    "future": _("The date cannot be in the future."),
+    "bad_int": _("Not a whole number."),
+    "bad_decimal": _("Not a number."),
+    "out_of_range": _("Must be between %(low)s and %(high)s."),
+    "bad_bool": _("Write yes or no."),
+    "unknown_choice": _("Not one of the accepted values: %(choices)s."),
+    "bad_country": _("Write a two-letter country code, such as KH."),
+    # ids
+    "duplicate_id": _("This id is already used on row %(row)s."),
+    "dangling": _("No row of the sheet %(sheet)s has this id, and no earlier import had it."),
+    "duplicate_name": _("Another partner of this workbook has this name (row %(row)s)."),
+    "name_taken": _("Another partner organisation of this office already has this name."),
+    # rules, as the services state them
+    "no_name": _("Give at least one name, in Khmer or in Latin script."),
+    "birth_year": _("Give a year of birth between 1900 and this year."),
+    "end_before_start": _("The end cannot be before the start."),
+    "placement_end": _("The placement must end after it starts."),
+    "referral_needs_organisation": _("Choose the organisation that referred the person."),
+    "outgoing_needs_client": _("An outgoing referral names the client and the organisation."),
+    "status_direction": _("This status does not fit the referral's direction."),
+    "referral_not_incoming": _("A case opens from an incoming referral."),
+    "referral_used_twice": _("This referral already opened the case on row %(row)s."),
+    "before_referral": _("The case cannot open before the referral was made."),
+    "closed_needs": _("A closed case needs closed_on and closure_reason."),
+    "open_has_closure": _("Only a closed case has closed_on and closure_reason."),
+    "closed_before_opened": _("The case cannot close before it opened."),
+    "subtype_only_trafficking": _("The kind of trafficking is given for human trafficking only."),
+    "cases_overlap": _("This case overlaps the client's case of row %(row)s: a new case opens after the last closed."),
+    "unknown_user": _("No account of this office has this username."),
+    "unknown_team": _("No team of this office has this name."),
+    "before_case": _("This is before the case opened (%(date)s)."),
+    "after_case": _("This is after the case closed (%(date)s)."),
+    "placement_before_case": _("The placement cannot start before the case opened (%(date)s)."),
+    "placement_after_case": _("The placement must start before the case closed (%(date)s)."),
+    "placements_overlap": _("This placement overlaps the client's placement of row %(row)s."),
+    "needs_foster_family": _("Choose the foster family."),
+    "needs_shelter_organisation": _("Choose the organisation whose shelter it is."),
+    "before_legal_case": _("This is before the legal case was opened."),
+    "after_legal_case": _("This is after the legal case ended."),
+    "verdict_outcome": _("Give the verdict's outcome."),
+    "outcome_only_verdict": _("Only a verdict has an outcome."),
+    "legal_end_pair": _("Give both ended_on and end, or neither."),
+    "on_the_job_business": _("On-the-job training names a business partner (a private employer)."),
+    "stipend_training": _("Stipends are paid only during on-the-job training."),
+    "stipend_during": _("The stipend must be paid during the training."),
+    "training_other_client": _("Choose a training of this client that began before the job."),
+    "next_visit": _("The next visit must come after this one."),
+    "duplicate_attendance": _("This participant is already on row %(row)s for this activity."),
+}
+
+ACTIVE_WORDS = {"yes", "y", "true", "1", "x", "បាទ", "ចាស", "មាន", "ត្រូវ"}
+INACTIVE_WORDS = {"no", "n", "false", "0", "ទេ", "គ្មាន", "មិនមែន"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int  # 0: the sheet or file as a whole; 1: its column names
+    column: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "code": self.code, "params": self.params}
+
+
+def message(code: str, params: dict[str, Any]) -> str:
+    """The problem in the active language; dates in its short format."""
+    text = str(MESSAGES.get(code, code))
+    shown = {
+        key: date_format(datetime.date.fromisoformat(value), "SHORT_DATE_FORMAT") if key == "date" else value
+        for key, value in params.items()
+    }
+    try:
+        return text % shown if shown else text
+    except (KeyError, TypeError, ValueError):
+        return text
+
+
+def _normal(value: Any) -> str:
+    return " ".join(unicodedata.normalize("NFC", str(value)).casefold().split())
+
+
+_CHOICE_CACHE: dict[int, dict[str, str]] = {}
+
+
+def choice_aliases(column: fmt.Column) -> dict[str, str]:
+    """Code, English label and Khmer label, each → the code."""
+    key = id(column)
+    if key not in _CHOICE_CACHE:
+        aliases: dict[str, str] = {}
+        for code, label in column.choices:
+            names = [code]
+            for language in ("en", "km"):
+                with translation.override(language):
+                    names.append(str(label))
+            for name in names:
+                if name:
+                    aliases.setdefault(_normal(name), code)
+        if column.choices and any(code == "" for code, _label in column.choices):
+            aliases[""] = ""
+        _CHOICE_CACHE[key] = aliases
+    return _CHOICE_CACHE[key]
+
+
+def _accepted(column: fmt.Column) -> str:
+    return ", ".join(code for code, _label in column.choices if code)
+
+
+def _date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = cell_text(value).strip().translate(KHMER_DIGITS)
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S"):
+        try:
+            return datetime.datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a day, no time of day
+        except ValueError:
+            continue
+    return None
+
+
+CellProblem = tuple[str, str, dict[str, Any]]
+
+
+def parse_cell(sheet: fmt.Sheet, column: fmt.Column, raw: Any, today: datetime.date) -> tuple[Any, CellProblem | None]:
+    """One cell as the loader stores it, or the problem with it."""
+    name = column.name
+    if isinstance(raw, str) and len(raw) > fmt.MAX_CELL:
+        return None, (name, "too_long", {"max": column.max_length or fmt.MAX_CELL})
+    text = cell_text(raw).strip() if not isinstance(raw, datetime.date) else "x"
+    if text.startswith("="):
+        return None, (name, "formula", {})
+    if text == "":
+        if column.required:
+            return None, (name, "required", {})
+        return _empty(column), None
+    kind = column.kind
+    if kind in (fmt.TEXT, fmt.REF, fmt.LINK):
+        if column.max_length and len(text) > column.max_length:
+            return None, (name, "too_long", {"max": column.max_length})
+        return unicodedata.normalize("NFC", text), None
+    if kind == fmt.DATE:
+        day = _date(raw)
+        if day is None or day.year < 1900:
+            return None, (name, "bad_date", {})
+        if day > today and (sheet.name, name) not in FUTURE_OK:
+            return None, (name, "future", {})
+        return day, None
+    if kind == fmt.INT:
+        number: Any
+        if isinstance(raw, bool):
+            return None, (name, "bad_int", {})
+        if isinstance(raw, int):
+            number = raw
+        elif isinstance(raw, float) and raw.is_integer():
+            number = int(raw)
+        else:
+            try:
+                number = int(text.translate(KHMER_DIGITS))
+            except ValueError:
+                return None, (name, "bad_int", {})
+        return _in_range(column, number)
+    if kind == fmt.DECIMAL:
+        if isinstance(raw, bool):
+            return None, (name, "bad_decimal", {})
+        try:
+            amount = Decimal(text.translate(KHMER_DIGITS).replace(",", ""))
+        except InvalidOperation:
+            return None, (name, "bad_decimal", {})
+        if not amount.is_finite():
+            return None, (name, "bad_decimal", {})
+        return _in_range(column, amount.quantize(Decimal("0.01")) if abs(amount) < 10**12 else amount)
+    if kind == fmt.BOOL:
+        if isinstance(raw, bool):
+            return raw, None
+        word = _normal(text)
+        if word in ACTIVE_WORDS or word == _normal(_("Yes")):
+            return True, None
+        if word in INACTIVE_WORDS or word == _normal(_("No")):
+            return False, None
+        return None, (name, "bad_bool", {})
+    if kind == fmt.CHOICE:
+        code = choice_aliases(column).get(_normal(text))
+        if code is None:
+            return None, (name, "unknown_choice", {"choices": _accepted(column)})
+        return code, None
+    if kind == fmt.MULTI:
+        aliases = choice_aliases(column)
+        codes = []
+        for part in _split(text):
+            code = aliases.get(_normal(part))
+            if code is None:
+                return None, (name, "unknown_choice", {"choices": _accepted(column)})
+            codes.append(code)
+        if not codes and column.required:
+            return None, (name, "required", {})
+        return sorted(set(codes)), None
+    if kind == fmt.LIST:
+        if column.max_length and len(text) > column.max_length:
+            return None, (name, "too_long", {"max": column.max_length})
+        return [unicodedata.normalize("NFC", part) for part in _split(text)], None
+    raise AssertionError(kind)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
+
+
+def _empty(column: fmt.Column) -> Any:
+    if column.kind in (fmt.MULTI, fmt.LIST):
+        return []
+    if column.kind in (fmt.TEXT, fmt.REF, fmt.LINK, fmt.CHOICE):
+        return ""
+    return None
+
+
+def _in_range(column: fmt.Column, number: Any) -> tuple[Any, CellProblem | None]:
+    low = column.low
+    high = (
+        column.high if column.high is not None else (timezone.localdate().year if column.name == "birth_year" else None)
+    )
+    if (low is not None and number < low) or (high is not None and number > high):
+        if column.name == "birth_year":
+            return None, (column.name, "birth_year", {})
+        return None, (column.name, "out_of_range", {"low": low, "high": high})
+    return number, None
+
+
+def ref_hash(ref: str) -> int:
+    return int.from_bytes(hashlib.blake2b(ref.encode(), digest_size=8).digest(), "big")
+
+
+# --- what is remembered of the rows other rows refer to ---------------------------------------
+
+
+@dataclass
+class CaseInfo:
+    client: str
+    opened_on: datetime.date
+    closed_on: datetime.date | None
+
+
+@dataclass
+class Header:
+    columns: dict[int, fmt.Column]  # cell index → column
+    missing: set[str]
+
+
+def read_header(sheet: fmt.Sheet, cells: tuple[Any, ...], add: Callable[..., None]) -> Header:
+    columns: dict[int, fmt.Column] = {}
+    found: set[str] = set()
+    by_name = {normal_name(column.name): column for column in sheet.columns}
+    for index, value in enumerate(cells):
+        text = cell_text(value).strip()
+        if not text:
+            continue
+        column = by_name.get(normal_name(text))
+        if column is None:
+            add(sheet.name, 1, text[:64], "unknown_column")
+        elif column.name in found:
+            add(sheet.name, 1, column.name, "duplicate_column")
+        else:
+            columns[index] = column
+            found.add(column.name)
+    missing = {column.name for column in sheet.columns if column.required and column.name not in found}
+    for name in sorted(missing):
+        add(sheet.name, 1, name, "missing_column", column=name)
+    return Header(columns, missing)
+
+
+def row_values(
+    sheet: fmt.Sheet, header: Header, cells: tuple[Any, ...], today: datetime.date
+) -> tuple[dict[str, Any] | None, list[CellProblem]]:
+    """The row's values by column name (None for an empty row), and the problems of its cells."""
+    if not any(value is not None and cell_text(value).strip() for value in cells):
+        return None, []
+    values: dict[str, Any] = {}
+    problems: list[CellProblem] = []
+    for index, column in header.columns.items():
+        raw = cells[index] if index < len(cells) else None
+        value, problem = parse_cell(sheet, column, raw, today)
+        if problem is not None:
+            problems.append(problem)
+        values[column.name] = value
+    for column in sheet.columns:
+        if column.name not in values:
+            values[column.name] = _empty(column)
+    return values, problems
+
+
+class Checker:
+    """Reads every sheet once and collects every problem. `index` keeps, for the sheets other sheets
+    refer to, each row id (from this workbook and from earlier imports) and what the rules need."""
+
+    def __init__(self, office: Office, source: Source, *, on_row: Callable[[int], None] | None = None) -> None:
+        self.office = office
+        self.source = source
+        self.on_row = on_row
+        self.today = timezone.localdate()
+        self.problems: list[Problem] = []
+        self.problem_count = 0
+        self.rows: dict[str, int] = {}
+        self.index: dict[str, dict[str, Any]] = {name: {} for name in fmt.REFERENCED}
+        self.rows_of: dict[str, dict[str, int]] = {name: {} for name in fmt.REFERENCED}
+        self.sheets = known_sheets(source)
+        self.current_row = 0
+
+    def add(self, sheet: str, row: int, column: str, code: str, /, **params: Any) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(sheet, row, column, code, params))
+
+    def run(self) -> list[Problem]:
+        for name in self.source.sheet_names():
+            key = normal_name(name)
+            if key not in fmt.SHEET_BY_NAME and key not in IGNORED_SHEETS:
+                self.add(name[:40], 0, "", "unknown_sheet")
+        if not self.sheets:
+            self.add("", 0, "", "no_sheets")
+            return self.problems
+        self._preload()
+        for sheet in fmt.SHEETS:
+            if sheet.name in self.sheets:
+                try:
+                    self._check_sheet(sheet)
+                except ReadError as exc:
+                    self.add(sheet.name, 0, "", exc.code, **exc.params)
+        return self.problems
+
+    # --- earlier imports ---
+
+    def _preload(self) -> None:
+        """Row ids of earlier imports into this office, so a workbook may refer to them."""
+        mapped: dict[str, dict[int, str]] = {}
+        for name in fmt.REFERENCED:
+            mapped[name] = {
+                object_id: external
+                for external, object_id in ImportedRow.objects.filter(office=self.office, sheet=name).values_list(
+                    "external_id", "object_id"
+                )
+            }
+        clients = mapped["clients"]
+        for sheet, ids in mapped.items():
+            index = self.index[sheet]
+            if sheet == "partners":
+                for pk, kind in _chunked(Organisation, ids, "kind"):
+                    index[ids[pk]] = kind
+            elif sheet == "referrals":
+                for pk, direction, status in _chunked(Referral, ids, "direction", "status"):
+                    index[ids[pk]] = (direction, status)
+            elif sheet == "cases":
+                for pk, client_id, opened, closed in _chunked(Case, ids, "client_id", "opened_on", "closed_on"):
+                    index[ids[pk]] = CaseInfo(clients.get(client_id, f"#{client_id}"), opened, closed)
+            elif sheet == "trainings":
+                for pk, client_id, kind, start, end in _chunked(Training, ids, "client_id", "kind", "start", "end"):
+                    index[ids[pk]] = (clients.get(client_id, f"#{client_id}"), kind, start, end)
+            elif sheet == "legal_cases":
+                for pk, opened, ended in _chunked(LegalCase, ids, "opened_on", "ended_on"):
+                    index[ids[pk]] = (opened, ended)
+            else:
+                for external in ids.values():
+                    index[external] = True
+        self.partner_names = {
+            _normal(name): pk for pk, name in Organisation.objects.filter(office=self.office).values_list("pk", "name")
+        }
+        self.partner_ids = {ref: pk for pk, ref in mapped["partners"].items()}
+        self.usernames = set(User.objects.filter(office=self.office).values_list("username", flat=True))
+        self.teams = {_normal(name) for name in Team.objects.filter(office=self.office).values_list("name", flat=True)}
+
+    # --- one sheet ---
+
+    def _check_sheet(self, sheet: fmt.Sheet) -> None:
+        source_name = self.sheets[sheet.name]
+        rows = iter(self.source.rows(source_name))
+        first = next(rows, None)
+        if first is None:
+            self.add(sheet.name, 0, "", "empty_sheet")
+            return
+        header = read_header(sheet, first[1], self.add)
+        seen: set[int] = set()
+        seen_rows: dict[int, int] = {}
+        own = self.rows_of.get(sheet.name)
+        rule = RULES.get(sheet.name)
+        self.rows[sheet.name] = 0
+        for number, cells in rows:
+            values, problems = row_values(sheet, header, cells, self.today)
+            if values is None:
+                continue
+            self.rows[sheet.name] += 1
+            if self.on_row is not None:
+                self.on_row(1)
+            for column, code, params in problems:
+                if column not in header.missing:
+                    self.add(sheet.name, number, column, code, **params)
+            ref = values.get(sheet.key) or ""
+            if ref:
+                if own is not None:
+                    if ref in own:
+                        self.add(sheet.name, number, sheet.key, "duplicate_id", row=own[ref])
+                        continue
+                    own[ref] = number
+                else:
+                    digest = ref_hash(ref)
+                    if digest in seen:
+                        self.add(sheet.name, number, sheet.key, "duplicate_id", row=seen_rows.get(digest, "?"))
+                        continue
+                    seen.add(digest)
+                    if len(seen_rows) < 100_000:
+                        seen_rows[digest] = number
+            bad = {column for column, _code, _params in problems}
+            for link in sheet.links:
+                target = values.get(link.name)
+                if target and target not in self.index[link.links_to]:
+                    self.add(sheet.name, number, link.name, "dangling", sheet=link.links_to)
+                    values[link.name] = None
+                    bad.add(link.name)
+            self.current_row = number
+            if rule is not None:
+                for column, code, params in rule(self, values, bad):
+                    self.add(sheet.name, number, column, code, **params)
+            if ref and sheet.name in self.index:
+                self.index[sheet.name][ref] = remember(sheet.name, values)
+            finish = FINISH_ROW.get(sheet.name)
+            if finish is not None:
+                finish(self, number, values)
+        done = FINISH_SHEET.get(sheet.name)
+        if done is not None:
+            done(self)
+
+
+def _chunked(model: Any, ids: dict[int, str], *fields: str) -> Iterator[tuple[Any, ...]]:
+    keys = list(ids)
+    for start in range(0, len(keys), 2000):
+        yield from model.objects.filter(pk__in=keys[start : start + 2000]).order_by().values_list("pk", *fields)
+
+
+def remember(sheet: str, values: dict[str, Any]) -> Any:
+    if sheet == "partners":
+        return values.get("org_Type") or True
+    if sheet == "referrals":
+        return (values.get("direction") or Referral.Direction.INCOMING, values.get("status"))
+    if sheet == "cases":
+        if values.get("client_ref") and values.get("opened_on"):
+            return CaseInfo(values["client_ref"], values["opened_on"], values.get("closed_on"))
+        return None
+    if sheet == "trainings":
+        case = values.get("_case")
+        return (case.client if case else None, values.get("kind"), values.get("start"), values.get("end"))
+    if sheet == "legal_cases":
+        return (values.get("opened_on"), values.get("ended_on"))
+    return True
+
+
+# --- the rules of each sheet ------------------------------------------------------------------
+
+Rule = Callable[[Checker, dict[str, Any], set[str]], Iterable[CellProblem]]
+
+
+def _case_of(checker: Checker, values: dict[str, Any]) -> CaseInfo | None:
+    ref = values.get("case_ref")
+    info = checker.index["cases"].get(ref) if ref else None
+    values["_case"] = info if isinstance(info, CaseInfo) else None
+    return values["_case"]  # type: ignore[no-any-return]
+
+
+def _in_case(checker: Checker, values: dict[str, Any], column: str) -> Iterator[CellProblem]:
+    case = _case_of(checker, values)
+    day = values.get(column)
+    if case is None or day is None:
+        return
+    if day < case.opened_on:
+        yield column, "before_case", {"date": case.opened_on.isoformat()}
+    elif case.closed_on is not None and day > case.closed_on:
+        yield column, "after_case", {"date": case.closed_on.isoformat()}
+
+
+def _ordered(values: dict[str, Any], start: str, end: str, code: str = "end_before_start") -> Iterator[CellProblem]:
+    if values.get(start) and values.get(end) and values[end] < values[start]:
+        yield end, code, {}
+
+
+def rule_partners(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    name = values.get("org_Name")
+    if not name:
+        return
+    key = _normal(name)
+    names: dict[str, int] = checker.__dict__.setdefault("_names_seen", {})
+    if key in names:
+        yield "org_Name", "duplicate_name", {"row": names[key]}
+        return
+    names[key] = checker.current_row
+    existing = checker.partner_names.get(key)
+    if existing is not None and existing != checker.partner_ids.get(values.get("partner_ref") or ""):
+        yield "org_Name", "name_taken", {}
+
+
+def rule_partnerships(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _ordered(values, "active_from", "active_to")
+
+
+def rule_agreements(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _ordered(values, "start", "end")
+
+
+def rule_clients(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    names = ("prs_FirstName", "prs_SecondName", "given_name_km", "family_name_km")
+    if not any(values.get(name) for name in names) and not bad & set(names):
+        yield "prs_FirstName", "no_name", {}
+    country = values.get("prs_Citizenship")
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        yield "prs_Citizenship", "bad_country", {}
+
+
+def rule_referrals(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    direction = values.get("direction") or Referral.Direction.INCOMING
+    source = values.get("source") or ReferralSource.ORGANISATION
+    if "cas_ReferringOrganisation" not in bad and "source" not in bad:
+        if direction == Referral.Direction.OUTGOING:
+            if not values.get("client_ref") and "client_ref" not in bad:
+                yield "client_ref", "outgoing_needs_client", {}
+            if not values.get("cas_ReferringOrganisation"):
+                yield "cas_ReferringOrganisation", "outgoing_needs_client", {}
+        elif source == ReferralSource.ORGANISATION and not values.get("cas_ReferringOrganisation"):
+            yield "cas_ReferringOrganisation", "referral_needs_organisation", {}
+    status = values.get("status")
+    incoming = {Referral.Status.RECEIVED, Referral.Status.ACCEPTED, Referral.Status.DECLINED}
+    outgoing = {Referral.Status.SENT, Referral.Status.ACCEPTED, Referral.Status.DECLINED, Referral.Status.COMPLETED}
+    if status and (status not in (incoming if direction == Referral.Direction.INCOMING else outgoing)):
+        yield "status", "status_direction", {}
+
+
+def rule_cases(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    status = values.get("cas_Status") or CaseStatus.OPEN
+    closed_on, reason = values.get("closed_on"), values.get("closure_reason")
+    if "closed_on" not in bad and "closure_reason" not in bad and "cas_Status" not in bad:
+        if status == CaseStatus.CLOSED and not (closed_on and reason):
+            yield "closed_on" if not closed_on else "closure_reason", "closed_needs", {}
+        elif status != CaseStatus.CLOSED and (closed_on or reason):
+            yield "cas_Status", "open_has_closure", {}
+    yield from _ordered(values, "opened_on", "closed_on", "closed_before_opened")
+    subtype = values.get("trafficking_subtype")
+    if subtype and values.get("primary_abuse_type") not in (None, AbuseType.HUMAN_TRAFFICKING):
+        yield "trafficking_subtype", "subtype_only_trafficking", {}
+    referral = values.get("referral_ref")
+    if referral:
+        info = checker.index["referrals"].get(referral)
+        if isinstance(info, tuple) and info[0] != Referral.Direction.INCOMING:
+            yield "referral_ref", "referral_not_incoming", {}
+        used: dict[str, int] = checker.__dict__.setdefault("_referrals_used", {})
+        if referral in used:
+            yield "referral_ref", "referral_used_twice", {"row": used[referral]}
+        used[referral] = checker.current_row
+    owner = values.get("cas_CaseOwner")
+    if owner and owner not in checker.usernames:
+        yield "cas_CaseOwner", "unknown_user", {}
+    team = values.get("team")
+    if team and _normal(team) not in checker.teams:
+        yield "team", "unknown_team", {}
+
+
+def finish_case_row(checker: Checker, number: int, values: dict[str, Any]) -> None:
+    if values.get("client_ref") and values.get("opened_on"):
+        by_client: dict[str, list[Any]] = checker.__dict__.setdefault("_cases_by_client", defaultdict(list))
+        by_client[values["client_ref"]].append((values["opened_on"], values.get("closed_on"), number))
+
+
+def finish_cases(checker: Checker) -> None:
+    """A client has one case at a time: each opens after the one before closed."""
+    by_client = checker.__dict__.pop("_cases_by_client", {})
+    for cases in by_client.values():
+        cases.sort()
+        for (_opened, closed, row), (opened, _closed, later) in zip(cases, cases[1:], strict=False):
+            if closed is None or opened <= closed:
+                checker.add("cases", later, "opened_on", "cases_overlap", row=row)
+    checker.__dict__.pop("_referrals_used", None)
+
+
+def rule_placements(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    case = _case_of(checker, values)
+    start = values.get("start")
+    if case is not None and start is not None:
+        if start < case.opened_on:
+            yield "start", "placement_before_case", {"date": case.opened_on.isoformat()}
+        elif case.closed_on is not None and start >= case.closed_on:
+            yield "start", "placement_after_case", {"date": case.closed_on.isoformat()}
+    if values.get("start") and values.get("end") and values["end"] <= values["start"]:
+        yield "end", "placement_end", {}
+    kind = values.get("kind")
+    if kind == PlacementKind.FOSTER_CARE and not values.get("foster_family_ref") and "foster_family_ref" not in bad:
+        yield "foster_family_ref", "needs_foster_family", {}
+    if kind == PlacementKind.OTHER_SHELTER and not values.get("partner_ref") and "partner_ref" not in bad:
+        yield "partner_ref", "needs_shelter_organisation", {}
+
+
+def finish_placement_row(checker: Checker, number: int, values: dict[str, Any]) -> None:
+    case = values.get("_case")
+    if case is not None and values.get("start"):
+        by_client: dict[str, list[Any]] = checker.__dict__.setdefault("_placements", defaultdict(list))
+        by_client[case.client].append((values["start"], values.get("end"), case.closed_on, number))
+
+
+def placement_ends(placements: list[tuple[Any, ...]]) -> list[datetime.date | None]:
+    """Each placement's end as stored: as given; else the next placement's start (the client moved,
+    as placement_add records it); else the case's closing day (as closing a case records it)."""
+    ends: list[datetime.date | None] = []
+    for position, (_start, end, case_closed, *_rest) in enumerate(placements):
+        if end is None and position + 1 < len(placements):
+            end = placements[position + 1][0]
+        if end is None:
+            end = case_closed
+        ends.append(end)
+    return ends
+
+
+def finish_placements(checker: Checker) -> None:
+    for placements in checker.__dict__.pop("_placements", {}).values():
+        placements.sort(key=lambda item: item[0])
+        ends = placement_ends(placements)
+        for position in range(1, len(placements)):
+            previous_end = ends[position - 1]
+            if previous_end is None or placements[position][0] < previous_end:
+                checker.add(
+                    "placements",
+                    placements[position][3],
+                    "start",
+                    "placements_overlap",
+                    row=placements[position - 1][3],
+                )
+
+
+def _dated(column: str) -> Rule:
+    def rule(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+        yield from _in_case(checker, values, column)
+
+    return rule
+
+
+def rule_legal_cases(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _in_case(checker, values, "opened_on")
+    yield from _ordered(values, "opened_on", "ended_on")
+    if "ended_on" not in bad and "end" not in bad and bool(values.get("ended_on")) != bool(values.get("end")):
+        yield "end", "legal_end_pair", {}
+
+
+def rule_legal_milestones(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    info = checker.index["legal_cases"].get(values.get("legal_case_ref") or "")
+    day = values.get("happened_on")
+    if isinstance(info, tuple) and day is not None:
+        opened, ended = info
+        if opened and day < opened:
+            yield "happened_on", "before_legal_case", {}
+        elif ended and day > ended:
+            yield "happened_on", "after_legal_case", {}
+    if "outcome" not in bad:
+        if values.get("kind") == LegalMilestone.Kind.VERDICT and not values.get("outcome"):
+            yield "outcome", "verdict_outcome", {}
+        elif values.get("kind") not in (None, LegalMilestone.Kind.VERDICT) and values.get("outcome"):
+            yield "outcome", "outcome_only_verdict", {}
+
+
+def rule_trainings(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _in_case(checker, values, "start")
+    yield from _ordered(values, "start", "end")
+    yield from _ordered(values, "start", "completed_on")
+    if values.get("kind") == Training.Kind.ON_THE_JOB and "partner_ref" not in bad:
+        kind = checker.index["partners"].get(values.get("partner_ref") or "")
+        if kind != OrganisationKind.PRIVATE:
+            yield "partner_ref", "on_the_job_business", {}
+
+
+def rule_stipends(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    info = checker.index["trainings"].get(values.get("training_ref") or "")
+    if isinstance(info, tuple):
+        _client, kind, start, end = info
+        if kind != Training.Kind.ON_THE_JOB:
+            yield "training_ref", "stipend_training", {}
+        day = values.get("paid_on")
+        if day is not None and start is not None and (day < start or (end is not None and day > end)):
+            yield "paid_on", "stipend_during", {}
+
+
+def rule_employment(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    case = _case_of(checker, values)
+    yield from _in_case(checker, values, "start")
+    yield from _ordered(values, "start", "end")
+    info = checker.index["trainings"].get(values.get("training_ref") or "")
+    if isinstance(info, tuple) and case is not None:
+        client, _kind, start, _end = info
+        if client != case.client or (start and values.get("start") and start > values["start"]):
+            yield "training_ref", "training_other_client", {}
+
+
+def rule_visits(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _in_case(checker, values, "visited_on")
+    if values.get("visited_on") and values.get("next_visit_on") and values["next_visit_on"] <= values["visited_on"]:
+        yield "next_visit_on", "next_visit", {}
+
+
+def rule_attendance(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    activity, participant = values.get("activity_ref"), values.get("participant_ref")
+    if activity and participant:
+        pairs: dict[int, int] = checker.__dict__.setdefault("_pairs", {})
+        key = ref_hash(f"{activity}\x00{participant}")
+        if key in pairs:
+            yield "participant_ref", "duplicate_attendance", {"row": pairs[key]}
+        else:
+            pairs[key] = checker.current_row
+
+
+RULES: dict[str, Rule] = {
+    "partners": rule_partners,
+    "partnerships": rule_partnerships,
+    "agreements": rule_agreements,
+    "clients": rule_clients,
+    "referrals": rule_referrals,
+    "cases": rule_cases,
+    "placements": rule_placements,
+    "legal_services": _dated("provided_on"),
+    "legal_cases": rule_legal_cases,
+    "legal_milestones": rule_legal_milestones,
+    "education": _dated("provided_on"),
+    "economic_services": _dated("provided_on"),
+    "trainings": rule_trainings,
+    "stipends": rule_stipends,
+    "employment": rule_employment,
+    "visits": rule_visits,
+    "assessments": _dated("assessed_on"),
+    "crises": _dated("occurred_on"),
+    "surveys": _dated("surveyed_on"),
+    "attendance": rule_attendance,
+}
+FINISH_ROW: dict[str, Callable[[Checker, int, dict[str, Any]], None]] = {
+    "cases": finish_case_row,
+    "placements": finish_placement_row,
+}
+FINISH_SHEET: dict[str, Callable[[Checker], None]] = {"cases": finish_cases, "placements": finish_placements}
+
+
+def check(office: Office, source: Source, *, on_row: Callable[[int], None] | None = None) -> Checker:
+    """Check the whole workbook; the checker holds the problems and the row counts."""
+    checker = Checker(office, source, on_row=on_row)
+    checker.run()
+    return checker

@@ -1,0 +1,204 @@
+"""The stability clock: the programme's named cases, and properties over random histories."""
+
+from __future__ import annotations
+
+import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wholejourney.outcomes.clock import (
+    DOMAINS,
+    AssessmentFact,
+    CrisisFact,
+    add_months,
+    compute_clock,
+)
+
+ALL = frozenset(DOMAINS)
+D = datetime.date
+
+
+def stable(day: datetime.date) -> AssessmentFact:
+    return AssessmentFact(day, ALL)
+
+
+def unstable(day: datetime.date, *domains: str) -> AssessmentFact:
+    return AssessmentFact(day, ALL - set(domains))
+
+
+def test_clock_not_started_before_all_four_domains_are_stable() -> None:
+    clock = compute_clock([unstable(D(2023, 1, 5), "economic")], [], as_of=D(2023, 12, 31), birth_year=1995)
+
+    assert clock.state == "not_started" and clock.events == []
+
+
+def test_adult_is_whole_after_six_calendar_months() -> None:
+    clock = compute_clock([stable(D(2023, 1, 10))], [], as_of=D(2023, 12, 31), birth_year=1995)
+
+    assert clock.state == "whole"
+    assert clock.whole_dates == [D(2023, 7, 10)]
+    assert [e.kind for e in clock.events] == ["start", "whole"]
+
+
+def test_crisis_at_month_five_and_a_half_resets_the_clock() -> None:
+    start, crisis = D(2023, 1, 1), D(2023, 6, 15)
+    clock = compute_clock(
+        [stable(start), stable(D(2023, 7, 1))],
+        [CrisisFact(crisis, frozenset({"wellbeing"}))],
+        as_of=D(2023, 10, 1),
+        birth_year=1995,
+    )
+
+    reset = [e for e in clock.events if e.kind == "reset"]
+    assert reset[0].day == crisis and reset[0].reasons == ("crisis:wellbeing",)
+    assert clock.state == "running" and clock.run_started_on == D(2023, 7, 1)
+    assert clock.whole_on == D(2024, 1, 1) and clock.whole_dates == []
+
+
+def test_unstable_assessment_in_one_domain_resets() -> None:
+    clock = compute_clock(
+        [stable(D(2023, 1, 1)), unstable(D(2023, 4, 1), "social"), stable(D(2023, 5, 1))],
+        [],
+        as_of=D(2023, 10, 1),
+        birth_year=1990,
+    )
+
+    assert [(e.day, e.kind, e.reasons) for e in clock.events] == [
+        (D(2023, 1, 1), "start", ()),
+        (D(2023, 4, 1), "reset", ("assessment:social",)),
+        (D(2023, 5, 1), "start", ()),
+    ]
+    assert clock.whole_on == D(2023, 11, 1) and clock.state == "running"
+
+
+def test_child_of_fourteen_needs_twelve_months() -> None:
+    clock = compute_clock([stable(D(2023, 1, 1))], [], as_of=D(2023, 12, 31), birth_date=D(2009, 3, 1))
+
+    assert clock.required_months == 12 and clock.state == "running" and clock.whole_on == D(2024, 1, 1)
+
+
+def test_run_started_at_fourteen_keeps_the_twelve_month_rule_after_the_fifteenth_birthday() -> None:
+    birth = D(2008, 3, 1)  # 14 on 1 January 2023, 15 on 1 March 2023
+    clock = compute_clock([stable(D(2023, 1, 1)), stable(D(2023, 8, 1))], [], as_of=D(2023, 9, 1), birth_date=birth)
+
+    assert clock.required_months == 12 and clock.state == "running"
+
+
+def test_run_started_at_fifteen_needs_six_months() -> None:
+    clock = compute_clock([stable(D(2023, 3, 1))], [], as_of=D(2023, 12, 31), birth_date=D(2008, 3, 1))
+
+    assert clock.required_months == 6 and clock.whole_dates == [D(2023, 9, 1)]
+
+
+def test_unknown_age_takes_the_longer_rule() -> None:
+    assert compute_clock([stable(D(2023, 1, 1))], [], as_of=D(2023, 12, 31)).required_months == 12
+
+
+def test_two_assessments_on_the_same_day_the_worse_counts_whatever_the_order() -> None:
+    day = D(2023, 2, 1)
+    facts = [stable(D(2023, 1, 1)), stable(day), unstable(day, "protection")]
+
+    forward = compute_clock(facts, [], as_of=D(2023, 12, 31), birth_year=1990)
+    backward = compute_clock(list(reversed(facts)), [], as_of=D(2023, 12, 31), birth_year=1990)
+
+    assert forward.events == backward.events
+    assert forward.events[1].kind == "reset" and forward.state == "not_started"
+
+
+def test_crisis_after_wholeness_keeps_the_past_event_and_opens_a_new_run() -> None:
+    clock = compute_clock(
+        [stable(D(2022, 1, 1)), stable(D(2023, 3, 1))],
+        [CrisisFact(D(2023, 1, 10), frozenset({"protection"}))],
+        as_of=D(2023, 6, 1),
+        birth_year=1990,
+    )
+
+    assert clock.whole_dates == [D(2022, 7, 1)]
+    assert [e.kind for e in clock.events] == ["start", "whole", "reset", "start"]
+    assert clock.state == "running"
+
+
+def test_crisis_on_the_day_the_run_would_complete_prevents_wholeness() -> None:
+    clock = compute_clock(
+        [stable(D(2023, 1, 1))],
+        [CrisisFact(D(2023, 7, 1), frozenset({"social"}))],
+        as_of=D(2023, 12, 1),
+        birth_year=1990,
+    )
+
+    assert clock.whole_dates == [] and clock.state == "not_started"
+
+
+def test_add_months_clips_to_the_end_of_the_month() -> None:
+    assert add_months(D(2023, 8, 31), 6) == D(2024, 2, 29)
+    assert add_months(D(2023, 12, 15), 1) == D(2024, 1, 15)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+days = st.dates(min_value=D(2020, 1, 1), max_value=D(2024, 12, 31))
+domain_sets = st.frozensets(st.sampled_from(DOMAINS))
+assessments = st.lists(st.builds(AssessmentFact, days, domain_sets | st.just(ALL)), max_size=25)
+crises = st.lists(st.builds(CrisisFact, days, domain_sets.filter(bool)), max_size=6)
+births = st.one_of(st.none(), st.dates(min_value=D(1980, 1, 1), max_value=D(2018, 12, 31)))
+AS_OF = D(2025, 6, 30)
+
+
+@settings(max_examples=600, deadline=None)
+@given(assessments, crises, births)
+def test_property_never_negative_and_consistent(
+    facts: list[AssessmentFact], events: list[CrisisFact], birth: datetime.date | None
+) -> None:
+    clock = compute_clock(facts, events, as_of=AS_OF, birth_date=birth)
+
+    assert clock.days_elapsed >= 0 and clock.days_required >= 0
+    assert clock.days_elapsed <= clock.days_required or clock.run_started_on is None
+    assert [e.day for e in clock.events] == sorted(e.day for e in clock.events)
+
+
+@settings(max_examples=600, deadline=None)
+@given(assessments, crises, births)
+def test_property_never_whole_without_a_full_run_of_stable_assessments(
+    facts: list[AssessmentFact], events: list[CrisisFact], birth: datetime.date | None
+) -> None:
+    clock = compute_clock(facts, events, as_of=AS_OF, birth_date=birth)
+
+    for whole in clock.whole_dates:
+        start = max(e.day for e in clock.events if e.kind == "start" and e.day < whole)
+        # The run began on a day all four domains were stable …
+        assert any(f.day <= start for f in facts)
+        # … and nothing in it, up to and including the whole day, found a domain not stable.
+        assert not any(start < f.day <= whole and f.stable != ALL for f in facts)
+        assert not any(start <= c.day <= whole for c in events)
+        assert whole >= add_months(start, 6)
+
+
+@settings(max_examples=600, deadline=None)
+@given(assessments, crises, births)
+def test_property_no_wholeness_before_a_crisis_plus_the_required_length(
+    facts: list[AssessmentFact], events: list[CrisisFact], birth: datetime.date | None
+) -> None:
+    clock = compute_clock(facts, events, as_of=AS_OF, birth_date=birth)
+
+    for whole in clock.whole_dates:
+        run = max((e for e in clock.events if e.kind == "start" and e.day < whole), key=lambda e: e.day)
+        assert run.required_months is not None
+        for crisis in events:
+            if crisis.day <= whole:
+                assert whole > add_months(crisis.day, run.required_months)
+
+
+@settings(max_examples=600, deadline=None)
+@given(assessments, crises, births, st.randoms())
+def test_property_order_of_entry_does_not_matter(
+    facts: list[AssessmentFact], events: list[CrisisFact], birth: datetime.date | None, rng: object
+) -> None:
+    shuffled_facts, shuffled_events = facts[:], events[:]
+    rng.shuffle(shuffled_facts)  # type: ignore[attr-defined]
+    rng.shuffle(shuffled_events)  # type: ignore[attr-defined]
+
+    first = compute_clock(facts, events, as_of=AS_OF, birth_date=birth)
+    second = compute_clock(shuffled_facts, shuffled_events, as_of=AS_OF, birth_date=birth)
+
+    assert first.events == second.events and first.state == second.state
