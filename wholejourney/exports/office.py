@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from wholejourney.accounts.models import User
 from wholejourney.care import models as care
 from wholejourney.cases.models import Case, FosterFamily, Placement, Referral
 from wholejourney.clients.models import Client
@@ -32,7 +33,19 @@ from wholejourney.imports import format as fmt
 from wholejourney.imports.models import ImportedRow
 from wholejourney.outcomes.models import Assessment, CrisisEvent, EconomicSurvey
 from wholejourney.partners.models import Agreement, Organisation, PartnershipPeriod
-from wholejourney.programmes.models import Activity, Attendance, Participant
+from wholejourney.programmes.models import (
+    Activity,
+    Attendance,
+    Campaign,
+    CommunityGroup,
+    Donation,
+    ExternalMeeting,
+    GroupPlanAction,
+    GroupStatusPeriod,
+    HusbandWifeGroup,
+    Participant,
+    PublicEvent,
+)
 
 Row = dict[str, Any]
 CHUNK = 2000
@@ -80,6 +93,7 @@ class OfficeWorkbook:
         self.office = office
         self.refs = Refs(office)
         self.client_codes: dict[int, str] = {}
+        self.usernames: dict[int, str] = {}
 
     # --- references ------------------------------------------------------------------------
 
@@ -434,6 +448,156 @@ class OfficeWorkbook:
                 "participant_ref": self._participant(a.participant_id, a.participant.external_ref),
                 "pre_test": a.pre_test,
                 "post_test": a.post_test,
+            }
+
+    def _username(self, pk: int | None) -> str:
+        if pk is None:
+            return ""
+        if pk not in self.usernames:
+            self.usernames[pk] = User.objects.filter(pk=pk).values_list("username", flat=True).first() or ""
+        return self.usernames[pk]
+
+    def counseling_sessions(self) -> Iterator[Row]:
+        # A session only erased clients attended is left out with them (the format asks for an attendee).
+        attended = care.SessionAttendance.objects.filter(session=OuterRef("pk"), client__erased_at__isnull=True)
+        sessions = care.CounselingSession.objects.filter(Exists(attended), office=self.office).order_by("pk")
+        for s in sessions.iterator(CHUNK):
+            yield {
+                "session_ref": self.refs.of("counseling_sessions", "CS", s.pk),
+                "held_on": s.held_on,
+                "format": s.format,
+                "modality": s.modality,
+                "duration_minutes": s.duration_minutes,
+                "counselor": self._username(s.counselor_id),
+                "group_note": s.group_note,
+            }
+
+    def counseling_attendance(self) -> Iterator[Row]:
+        for a in self._of_cases(care.SessionAttendance).iterator(CHUNK):
+            yield {
+                "attendance_ref": self.refs.of("counseling_attendance", "CA", a.pk),
+                "session_ref": self.refs.of("counseling_sessions", "CS", a.session_id),
+                "case_ref": self.case(a.case_id),
+                "note": a.note,
+            }
+
+    def treatment_plans(self) -> Iterator[Row]:
+        for t in self._of_cases(care.TreatmentPlan).iterator(CHUNK):
+            yield {
+                "plan_ref": self.refs.of("treatment_plans", "TP", t.pk),
+                "case_ref": self.case(t.case_id),
+                "counselor": self._username(t.counselor_id),
+                "started_on": t.started_on,
+                "components": list(t.components or []),
+                "components_done": list(t.components_done or []),
+                "status": t.status,
+                "spl_ActualEndDate": t.ended_on,
+                "goals_met": t.goals_met,
+                "note": t.note,
+            }
+
+    def community_groups(self) -> Iterator[Row]:
+        groups = CommunityGroup.objects.filter(office=self.office).prefetch_related("leaders").order_by("pk")
+        for g in groups.iterator(CHUNK):
+            yield {
+                "group_ref": self.refs.of("community_groups", "CG", g.pk),
+                "name": g.name,
+                "province": g.province,
+                "district": g.district,
+                "commune": g.commune,
+                "village": g.village,
+                "leaders": [self._participant(p.pk, p.external_ref) for p in g.leaders.all()],
+            }
+
+    def group_statuses(self) -> Iterator[Row]:
+        periods = GroupStatusPeriod.objects.filter(group__office=self.office).order_by("pk")
+        for p in periods.iterator(CHUNK):
+            yield {
+                "status_ref": self.refs.of("group_statuses", "GS", p.pk),
+                "group_ref": self.refs.of("community_groups", "CG", p.group_id),
+                "status": p.status,
+                "start": p.start,
+                "end": p.end,
+            }
+
+    def group_plan_actions(self) -> Iterator[Row]:
+        actions = GroupPlanAction.objects.filter(group__office=self.office).order_by("pk")
+        for a in actions.iterator(CHUNK):
+            yield {
+                "action_ref": self.refs.of("group_plan_actions", "GA", a.pk),
+                "group_ref": self.refs.of("community_groups", "CG", a.group_id),
+                "year": a.year,
+                "topic": a.topic,
+                "planned_on": a.planned_on,
+                "completed_on": a.completed_on,
+            }
+
+    def husband_wife_groups(self) -> Iterator[Row]:
+        for g in HusbandWifeGroup.objects.filter(office=self.office).order_by("pk").iterator(CHUNK):
+            yield {
+                "hw_group_ref": self.refs.of("husband_wife_groups", "HW", g.pk),
+                "label": g.label,
+                "village": g.village,
+            }
+
+    def hw_group_attendance(self) -> Iterator[Row]:
+        through = Activity.hw_groups.through
+        rows = (
+            through.objects.filter(activity__office=self.office)
+            .values_list("pk", "activity_id", "activity__external_ref", "husbandwifegroup_id")
+            .order_by("pk")
+        )
+        for pk, activity_id, external_ref, group_id in rows.iterator(CHUNK):
+            yield {
+                "hw_attendance_ref": self.refs.of("hw_group_attendance", "HA", pk),
+                "activity_ref": self._activity(activity_id, external_ref),
+                "hw_group_ref": self.refs.of("husband_wife_groups", "HW", group_id),
+            }
+
+    def campaigns(self) -> Iterator[Row]:
+        for c in Campaign.objects.filter(office=self.office).order_by("pk").iterator(CHUNK):
+            yield {
+                "campaign_ref": self.refs.of("campaigns", "CP", c.pk),
+                "kind": c.kind,
+                "topics": [str(topic) for topic in c.topics or []],
+                "held_on": c.held_on,
+                "place": c.place,
+                "adults_female": c.adults_female,
+                "adults_male": c.adults_male,
+                "children_female": c.children_female,
+                "children_male": c.children_male,
+            }
+
+    def external_meetings(self) -> Iterator[Row]:
+        meetings = ExternalMeeting.objects.filter(office=self.office).prefetch_related("attended_by").order_by("pk")
+        for m in meetings.iterator(CHUNK):
+            yield {
+                "meeting_ref": self.refs.of("external_meetings", "EM", m.pk),
+                "kind": m.kind,
+                "held_on": m.held_on,
+                "attended_by": [user.get_username() for user in m.attended_by.all()],
+                "notes": m.notes,
+            }
+
+    def donations(self) -> Iterator[Row]:
+        for d in Donation.objects.filter(office=self.office).order_by("pk").iterator(CHUNK):
+            yield {
+                "donation_ref": self.refs.of("donations", "DN", d.pk),
+                "item": d.item,
+                "description": d.description,
+                "copies": d.copies,
+                "partner_ref": self.partner(d.recipient_id),
+                "donated_on": d.donated_on,
+            }
+
+    def public_events(self) -> Iterator[Row]:
+        for e in PublicEvent.objects.filter(office=self.office).order_by("pk").iterator(CHUNK):
+            yield {
+                "event_ref": self.refs.of("public_events", "PE", e.pk),
+                "kind": e.kind,
+                "name": e.name,
+                "held_on": e.held_on,
+                "reported_attendance": e.reported_attendance,
             }
 
     def sheets(self) -> Iterator[tuple[fmt.Sheet, Iterable[Row]]]:

@@ -24,7 +24,11 @@ from wholejourney.care.models import (
     LegalCase,
     LegalMilestone,
     LegalServiceKind,
+    Modality,
+    SessionFormat,
+    TfCbtComponent,
     Training,
+    TreatmentPlan,
     Visit,
 )
 from wholejourney.cases.models import (
@@ -41,7 +45,18 @@ from wholejourney.clients.models import Gender, Sex
 from wholejourney.outcomes.instruments import ITEMS
 from wholejourney.outcomes.models import CrisisEvent
 from wholejourney.partners.models import Agreement, OrganisationKind
-from wholejourney.programmes.models import ActivityKind, AgeBand, ParticipantGroup, TrainingTopic
+from wholejourney.programmes.models import (
+    ActivityKind,
+    AgeBand,
+    Campaign,
+    Donation,
+    ExternalMeeting,
+    GroupStatusPeriod,
+    ParticipantGroup,
+    PlanTopic,
+    PublicEvent,
+    TrainingTopic,
+)
 
 # Kinds of column: how a cell is read and checked.
 TEXT, REF, LINK, DATE, INT, DECIMAL, BOOL, CHOICE, MULTI, LIST = (
@@ -421,6 +436,76 @@ SHEETS: tuple[Sheet, ...] = (
         key="visit_ref",
         part="care",
     ),
+    Sheet(
+        "counseling_sessions",
+        _("Counseling sessions"),
+        _(
+            "One row per session, individual or with several clients (a group session is one row); who "
+            "attended is on the counseling_attendance sheet."
+        ),
+        (
+            _ref("session_ref", _("Your id for the session.")),
+            _date("held_on", _("Day.")),
+            _choice(
+                "format", SessionFormat.choices, _("individual, group or family (individual if empty)."), required=False
+            ),
+            _choice("modality", Modality.choices, _("Approach (TF-CBT if empty)."), required=False),
+            Column("duration_minutes", INT, _("Length in minutes, 1 to 600 (60 if empty)."), low=1, high=600),
+            _text("counselor", _("Username of the counselor, if they have an account (the importer if empty)."), 150),
+            _text("group_note", _("Notes on the group as a whole. Encrypted."), 8000, identifying=True),
+        ),
+        key="session_ref",
+        part="care",
+    ),
+    Sheet(
+        "counseling_attendance",
+        _("Counseling attendance"),
+        _("Who attended each counseling session: one row per client and session, with the client's own notes."),
+        (
+            _ref("attendance_ref", _("Your id for the row.")),
+            _link("session_ref", "counseling_sessions", _("The session.")),
+            CASE_LINK,
+            _text("note", _("The client's session notes. Encrypted."), 8000, identifying=True),
+        ),
+        key="attendance_ref",
+        part="care",
+    ),
+    Sheet(
+        "treatment_plans",
+        _("Counseling treatment plans"),
+        _(
+            "TF-CBT treatment plans: the components planned and done, and how the plan ended (counseling "
+            "closure is a plan completed with its goals met)."
+        ),
+        (
+            _ref("plan_ref", _("Your id for the plan.")),
+            CASE_LINK,
+            _text("counselor", _("Username of the counselor, if they have an account (the importer if empty)."), 150),
+            _date("started_on", _("Day it started.")),
+            Column(
+                "components",
+                MULTI,
+                _("TF-CBT components planned, separated by ‘;’."),
+                max_length=1000,
+                choices=TfCbtComponent.choices,
+            ),
+            Column(
+                "components_done",
+                MULTI,
+                _("Components completed, separated by ‘;’."),
+                max_length=1000,
+                choices=TfCbtComponent.choices,
+            ),
+            _choice(
+                "status", TreatmentPlan.Status.choices, _("active, completed or discontinued (active if empty)."), False
+            ),
+            _date("spl_ActualEndDate", _("Day it ended (completed or discontinued plans only)."), required=False),
+            Column("goals_met", BOOL, _("Its goals were met: yes or no (completed plans only; no if empty).")),
+            _text("note", NOTE, 8000, identifying=True),
+        ),
+        key="plan_ref",
+        part="care",
+    ),
     # --- outcomes ------------------------------------------------------------------------------
     Sheet(
         "assessments",
@@ -515,6 +600,141 @@ SHEETS: tuple[Sheet, ...] = (
             Column("post_test", DECIMAL, _("Post-test score, 0 to 100."), low=0, high=100),
         ),
         key="attendance_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "community_groups",
+        _("Community-based groups"),
+        _("Community-based groups of the prevention programme; their status over time is on group_statuses."),
+        (
+            _ref("group_ref", _("Your id for the group.")),
+            Column("name", TEXT, _("Name of the group."), required=True, max_length=120),
+            Column("province", TEXT, _("Province."), required=True, max_length=80),
+            _text("district", _("District."), 80),
+            _text("commune", _("Commune."), 80),
+            _text("village", _("Village."), 80),
+            Column(
+                "leaders",
+                LIST,
+                _("The group's leaders: their participant_ref on the participants sheet, separated by ‘;’."),
+                max_length=2000,
+            ),
+        ),
+        key="group_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "group_statuses",
+        _("Community group status"),
+        _("When each group was active or inactive; periods of a group do not overlap, the current one has no end."),
+        (
+            _ref("status_ref", _("Your id for the period.")),
+            _link("group_ref", "community_groups", _("The group.")),
+            _choice("status", GroupStatusPeriod.Status.choices, _("active or inactive.")),
+            _date("start", _("First day.")),
+            _date("end", _("Last day, or empty."), required=False),
+        ),
+        key="status_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "group_plan_actions",
+        _("Community group plans"),
+        _("The actions of each group's yearly plan, and when each was completed."),
+        (
+            _ref("action_ref", _("Your id for the action.")),
+            _link("group_ref", "community_groups", _("The group.")),
+            Column("year", INT, _("Year of the plan (the year of planned_on if empty)."), low=1900, high=2100),
+            _choice("topic", PlanTopic.choices, _("Topic.")),
+            _date("planned_on", _("Day the action is planned for.")),
+            _date("completed_on", _("Day it was completed, or empty."), required=False),
+        ),
+        key="action_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "husband_wife_groups",
+        _("Good husband-wife groups"),
+        _("Couples in the good husband-wife programme, known by a label, never by name."),
+        (
+            _ref("hw_group_ref", _("Your id for the couple.")),
+            Column("label", TEXT, _("Label, unique in the office (never the couple's names)."), True, max_length=40),
+            _text("village", _("Village."), 80),
+        ),
+        key="hw_group_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "hw_group_attendance",
+        _("Reflection meeting attendance"),
+        _("Which husband-wife groups took part in which reflection meeting (an activity of kind reflection_meeting)."),
+        (
+            _ref("hw_attendance_ref", _("Your id for the row.")),
+            _link("activity_ref", "activities", _("The reflection meeting.")),
+            _link("hw_group_ref", "husband_wife_groups", _("The husband-wife group.")),
+        ),
+        key="hw_attendance_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "campaigns",
+        _("Campaigns"),
+        _("Awareness and education campaigns: they reach people without registering them, so reach is counted."),
+        (
+            _ref("campaign_ref", _("Your id for the campaign.")),
+            _choice("kind", Campaign.Kind.choices, _("Kind of campaign.")),
+            Column("topics", LIST, _("Topics, separated by ‘;’."), max_length=1000),
+            _date("held_on", _("Day.")),
+            _text("place", _("Place."), 120),
+            Column("adults_female", INT, _("Women reached."), low=0, high=10**9),
+            Column("adults_male", INT, _("Men reached."), low=0, high=10**9),
+            Column("children_female", INT, _("Girls reached."), low=0, high=10**9),
+            Column("children_male", INT, _("Boys reached."), low=0, high=10**9),
+        ),
+        key="campaign_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "external_meetings",
+        _("External meetings"),
+        _("Network and reflection meetings of other organisations that staff attended."),
+        (
+            _ref("meeting_ref", _("Your id for the meeting.")),
+            _choice("kind", ExternalMeeting.Kind.choices, _("Kind of meeting.")),
+            _date("held_on", _("Day.")),
+            Column("attended_by", LIST, _("Usernames of the staff who attended, separated by ‘;’."), max_length=2000),
+            _text("notes", _("Notes. Encrypted."), 8000, identifying=True),
+        ),
+        key="meeting_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "donations",
+        _("Donations"),
+        _("Books and materials donated to partner organisations."),
+        (
+            _ref("donation_ref", _("Your id for the donation.")),
+            _choice("item", Donation.Item.choices, _("What was donated.")),
+            _text("description", _("Description."), 200),
+            Column("copies", INT, _("Number of copies or items."), required=True, low=1, high=10**9),
+            _link("partner_ref", "partners", _("The organisation that received it.")),
+            _date("donated_on", _("Day.")),
+        ),
+        key="donation_ref",
+        part="programmes",
+    ),
+    Sheet(
+        "public_events",
+        _("Public events"),
+        _("Events open to the public, such as World Mental Health Day, with the attendance reported."),
+        (
+            _ref("event_ref", _("Your id for the event.")),
+            _choice("kind", PublicEvent.Kind.choices, _("Kind of event.")),
+            Column("name", TEXT, _("Name of the event."), required=True, max_length=200),
+            _date("held_on", _("Day.")),
+            Column("reported_attendance", INT, _("Attendance reported."), required=True, low=0, high=10**9),
+        ),
+        key="event_ref",
         part="programmes",
     ),
 )

@@ -49,12 +49,23 @@ from wholejourney.outcomes.models import (
     Assessment,
     AssessmentAnswer,
     ClockFlag,
-    ClockState,
     CrisisEvent,
     EconomicSurvey,
 )
 from wholejourney.partners.models import Agreement, Organisation, PartnershipPeriod
-from wholejourney.programmes.models import Activity, Attendance, Participant
+from wholejourney.programmes.models import (
+    Activity,
+    Attendance,
+    Campaign,
+    CommunityGroup,
+    Donation,
+    ExternalMeeting,
+    GroupPlanAction,
+    GroupStatusPeriod,
+    HusbandWifeGroup,
+    Participant,
+    PublicEvent,
+)
 
 BATCH = 2000
 
@@ -172,7 +183,10 @@ class Loader:
             prepare(self, sheet, source_name)
         build = BUILDERS[sheet.name]
         model = MODELS[sheet.name]
-        content_type = ContentType.objects.get_for_model(model)
+        # Not get_for_model: its cache would outlive a rolled-back import that created the row (a
+        # many-to-many link table has no content type until one is needed).
+        meta = model._meta
+        content_type, _created = ContentType.objects.get_or_create(app_label=meta.app_label, model=meta.model_name)
         counts = self.counts[sheet.name]
         for batch in self._batches(sheet, source_name):
             refs = [values[sheet.key] for values in batch]
@@ -299,44 +313,19 @@ class Loader:
         return self.ids[sheet][ref] if ref else None
 
     def _refresh_clocks(self) -> None:
-        """Each client whose assessments or crises came in gets their clock computed once."""
+        """Each client whose assessments or crises came in gets their clock computed once, as
+        `wholejourney clock rebuild` computes it (one source for the fields and the rules)."""
         if not self.clock_clients:
             return
         ids = sorted(self.clock_clients)
         instruments = {instrument.pk: instrument for instrument in outcome_services.Instrument.objects.all()}
         for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            clients = list(Client.objects.filter(pk__in=chunk).select_related("data_key"))
-            assessments: dict[int, list[Assessment]] = defaultdict(list)
-            for assessment in Assessment.objects.filter(client_id__in=chunk).order_by():
-                assessment.instrument = instruments[assessment.instrument_id]
-                assessments[assessment.client_id].append(assessment)
-            crises: dict[int, list[CrisisEvent]] = defaultdict(list)
-            for crisis in CrisisEvent.objects.filter(client_id__in=chunk).only("client_id", "occurred_on", "domains"):
-                crises[crisis.client_id].append(crisis)
-            rows = [
-                ClockState(
-                    client=client,
-                    **outcome_services._state_fields(
-                        outcome_services.clock_from(client, assessments[client.pk], crises[client.pk])
-                    ),
-                )
-                for client in clients
-            ]
-            ClockState.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["client"],
-                update_fields=[
-                    "run_started_on",
-                    "required_months",
-                    "whole_on",
-                    "last_whole_on",
-                    "last_reset_on",
-                    "last_reset_reason",
-                    "computed_at",
-                ],  # fmt: skip
-            )
+            clients = list(Client.objects.filter(pk__in=ids[start : start + 1000]).select_related("data_key"))
+            outcome_services.clock_states_write(clients, instruments=instruments)
+
+    def user_id(self, username: str) -> int:
+        """The account named in a row (checked to exist), else the importer's."""
+        return self.users[username] if username else self.actor.pk
 
 
 def _nothing(loader: Loader, objects: list[Any], rows: list[dict[str, Any]]) -> None:
@@ -763,6 +752,158 @@ def build_attendance(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
     return _make(Attendance, existing, fields)
 
 
+# --- counseling ------------------------------------------------------------------------------
+
+
+def build_counseling_session(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "office": loader.office,
+        "held_on": v["held_on"],
+        "format": v["format"] or care.SessionFormat.INDIVIDUAL,
+        "modality": v["modality"] or care.Modality.TF_CBT,
+        "duration_minutes": v["duration_minutes"] or 60,
+        "counselor_id": loader.user_id(v["counselor"]),
+        "group_note": v["group_note"],
+    }
+    return _make(care.CounselingSession, existing, fields)
+
+
+def build_session_attendance(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = _record_fields(loader, v, loader.owners["cases"][v["case_ref"]])
+    fields |= {"session_id": loader.ids["counseling_sessions"][v["session_ref"]], "note": v["note"]}
+    return _make(care.SessionAttendance, existing, fields)
+
+
+def build_treatment_plan(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    status = v["status"] or care.TreatmentPlan.Status.ACTIVE
+    fields = _record_fields(loader, v, loader.owners["cases"][v["case_ref"]])
+    fields |= {
+        "counselor_id": loader.user_id(v["counselor"]),
+        "started_on": v["started_on"],
+        "components": v["components"],
+        "components_done": v["components_done"],
+        "status": status,
+        "ended_on": v["spl_ActualEndDate"] if status != care.TreatmentPlan.Status.ACTIVE else None,
+        "goals_met": bool(v["goals_met"]) and status == care.TreatmentPlan.Status.COMPLETED,
+        "note": v["note"],
+    }
+    return _make(care.TreatmentPlan, existing, fields)
+
+
+# --- programmes ------------------------------------------------------------------------------
+
+
+def build_community_group(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "office": loader.office,
+        "name": v["name"],
+        "province": v["province"],
+        "district": v["district"],
+        "commune": v["commune"],
+        "village": v["village"],
+    }
+    return _make(CommunityGroup, existing, fields)
+
+
+def set_many(relation: str, column: str, target: Callable[[Loader, str], int]) -> Callable[..., None]:
+    """The people linked to each record (a group's leaders, a meeting's staff) become those of the row."""
+
+    def after(loader: Loader, objects: list[Any], rows: list[dict[str, Any]]) -> None:
+        if not objects:
+            return
+        field = objects[0]._meta.get_field(relation)
+        through = field.remote_field.through
+        source, other = field.m2m_field_name(), field.m2m_reverse_field_name()
+        through.objects.filter(**{f"{source}__in": [obj.pk for obj in objects]}).delete()
+        through.objects.bulk_create(
+            [
+                through(**{f"{source}_id": obj.pk, f"{other}_id": target(loader, ref)})
+                for obj, values in zip(objects, rows, strict=True)
+                for ref in dict.fromkeys(values[column])
+            ],
+            batch_size=BATCH,
+        )
+
+    return after
+
+
+def build_group_status(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "group_id": loader.ids["community_groups"][v["group_ref"]],
+        "status": v["status"],
+        "start": v["start"],
+        "end": v["end"],
+    }
+    return _make(GroupStatusPeriod, existing, fields)
+
+
+def build_plan_action(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "group_id": loader.ids["community_groups"][v["group_ref"]],
+        "year": v["year"] or v["planned_on"].year,
+        "topic": v["topic"],
+        "planned_on": v["planned_on"],
+        "completed_on": v["completed_on"],
+    }
+    return _make(GroupPlanAction, existing, fields)
+
+
+def build_hw_group(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {"office": loader.office, "label": v["label"], "village": v["village"]}
+    return _make(HusbandWifeGroup, existing, fields)
+
+
+HwAttendance = Activity.hw_groups.through
+
+
+def build_hw_attendance(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "activity_id": loader.ids["activities"][v["activity_ref"]],
+        "husbandwifegroup_id": loader.ids["husband_wife_groups"][v["hw_group_ref"]],
+    }
+    return _make(HwAttendance, existing, fields)
+
+
+def build_campaign(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "office": loader.office,
+        "kind": v["kind"],
+        "topics": v["topics"],
+        "held_on": v["held_on"],
+        "place": v["place"],
+        **{column: v[column] or 0 for column in ("adults_female", "adults_male", "children_female", "children_male")},
+    }
+    return _make(Campaign, existing, fields)
+
+
+def build_external_meeting(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {"office": loader.office, "kind": v["kind"], "held_on": v["held_on"], "notes": v["notes"]}
+    return _make(ExternalMeeting, existing, fields)
+
+
+def build_donation(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "office": loader.office,
+        "item": v["item"],
+        "description": v["description"],
+        "copies": v["copies"],
+        "recipient_id": loader.ids["partners"][v["partner_ref"]],
+        "donated_on": v["donated_on"],
+    }
+    return _make(Donation, existing, fields)
+
+
+def build_public_event(loader: Loader, v: dict[str, Any], existing: Any) -> Any:
+    fields = {
+        "office": loader.office,
+        "kind": v["kind"],
+        "name": v["name"],
+        "held_on": v["held_on"],
+        "reported_attendance": v["reported_attendance"],
+    }
+    return _make(PublicEvent, existing, fields)
+
+
 def adopt(model: Any, *keys: str) -> Callable[[Loader, list[Any], list[dict[str, Any]]], None]:
     """A participant, activity or attendance the office already recorded (an attendance upload with the
     same reference) is taken over, not added twice: it gets the existing primary key and is updated."""
@@ -809,6 +950,18 @@ MODELS: dict[str, Any] = {
     "participants": Participant,
     "activities": Activity,
     "attendance": Attendance,
+    "counseling_sessions": care.CounselingSession,
+    "counseling_attendance": care.SessionAttendance,
+    "treatment_plans": care.TreatmentPlan,
+    "community_groups": CommunityGroup,
+    "group_statuses": GroupStatusPeriod,
+    "group_plan_actions": GroupPlanAction,
+    "husband_wife_groups": HusbandWifeGroup,
+    "hw_group_attendance": HwAttendance,
+    "campaigns": Campaign,
+    "external_meetings": ExternalMeeting,
+    "donations": Donation,
+    "public_events": PublicEvent,
 }
 BUILDERS: dict[str, Callable[[Loader, dict[str, Any], Any], Any]] = {
     "partners": build_partner,
@@ -865,6 +1018,18 @@ BUILDERS: dict[str, Callable[[Loader, dict[str, Any], Any], Any]] = {
     "participants": build_participant,
     "activities": build_activity,
     "attendance": build_attendance,
+    "counseling_sessions": build_counseling_session,
+    "counseling_attendance": build_session_attendance,
+    "treatment_plans": build_treatment_plan,
+    "community_groups": build_community_group,
+    "group_statuses": build_group_status,
+    "group_plan_actions": build_plan_action,
+    "husband_wife_groups": build_hw_group,
+    "hw_group_attendance": build_hw_attendance,
+    "campaigns": build_campaign,
+    "external_meetings": build_external_meeting,
+    "donations": build_donation,
+    "public_events": build_public_event,
 }
 PREPARE: dict[str, Callable[[Loader, fmt.Sheet, str], None]] = {
     "placements": prepare_placements,
@@ -875,17 +1040,25 @@ BEFORE_CREATE: dict[str, Callable[[Loader, list[Any], list[dict[str, Any]]], Non
     "participants": adopt(Participant, "external_ref"),
     "activities": adopt(Activity, "external_ref"),
     "attendance": adopt(Attendance, "activity_id", "participant_id"),
+    "counseling_attendance": adopt(care.SessionAttendance, "session_id", "client_id"),
+    "hw_group_attendance": adopt(HwAttendance, "activity_id", "husbandwifegroup_id"),
 }
+_LEADERS = set_many("leaders", "leaders", lambda loader, ref: loader.ids["participants"][ref])
+_ATTENDED_BY = set_many("attended_by", "attended_by", lambda loader, username: loader.users[username])
 AFTER_CREATE: dict[str, Callable[[Loader, list[Any], list[dict[str, Any]]], None]] = {
     "clients": after_clients,
     "cases": after_cases,
     "assessments": after_assessments,
     "crises": after_crises,
+    "community_groups": _LEADERS,
+    "external_meetings": _ATTENDED_BY,
 }
 AFTER_UPDATE: dict[str, Callable[[Loader, list[Any], list[dict[str, Any]]], None]] = {
     "clients": after_client_update,
     "cases": after_cases,
     "assessments": after_assessments,
+    "community_groups": _LEADERS,
+    "external_meetings": _ATTENDED_BY,
 }
 
 

@@ -87,6 +87,19 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
     "visits": [
         {"visit_ref": "V001", "case_ref": "K002", "mode": "home", "visited_on": "2023-04-02", "next_visit_on": "2023-05-02", "note": "Calm at home."},
     ],
+    "counseling_sessions": [
+        {"session_ref": "CS001", "held_on": "2023-03-01", "format": "individual", "modality": "tf_cbt", "duration_minutes": "60"},
+        {"session_ref": "CS002", "held_on": "2023-04-10", "format": "group", "duration_minutes": "90", "group_note": "Worked on relaxation together."},
+    ],
+    "counseling_attendance": [
+        {"attendance_ref": "CA001", "session_ref": "CS001", "case_ref": "K002", "note": "Talked about sleep."},
+        {"attendance_ref": "CA002", "session_ref": "CS002", "case_ref": "K002"},
+        {"attendance_ref": "CA003", "session_ref": "CS002", "case_ref": "K003"},
+    ],
+    "treatment_plans": [
+        {"plan_ref": "TP001", "case_ref": "K002", "started_on": "2022-07-01", "components": "psychoeducation; relaxation; narrative", "components_done": "psychoeducation; relaxation; narrative", "status": "completed", "spl_ActualEndDate": "2023-09-30", "goals_met": "yes"},
+        {"plan_ref": "TP002", "case_ref": "K003", "started_on": "2023-02-01", "components": "psychoeducation; relaxation"},
+    ],
     "assessments": [
         {"assessment_ref": "AS001", "case_ref": "K001", "assessed_on": "2022-02-10", **ANSWERS_LOW},
         {"assessment_ref": "AS002", "case_ref": "K001", "assessed_on": "2023-01-10", **ANSWERS_STABLE},
@@ -104,10 +117,42 @@ EXAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "activities": [
         {"activity_ref": "AC001", "kind": "prevention_training", "topic": "safe_migration", "held_on": "2023-05-10", "place": "Takeo"},
+        {"activity_ref": "AC002", "kind": "reflection_meeting", "held_on": "2023-06-12", "place": "Prey Chhor"},
     ],
     "attendance": [
         {"attendance_ref": "AT001", "activity_ref": "AC001", "participant_ref": "PA001", "pre_test": "40", "post_test": "80"},
         {"attendance_ref": "AT002", "activity_ref": "AC001", "participant_ref": "PA002"},
+    ],
+    "community_groups": [
+        {"group_ref": "CG001", "name": "Prey Chhor community group", "province": "Kampong Cham", "village": "Prey Chhor", "leaders": "PA001"},
+    ],
+    "group_statuses": [
+        {"status_ref": "GS001", "group_ref": "CG001", "status": "active", "start": "2021-03-01", "end": "2023-06-30"},
+        {"status_ref": "GS002", "group_ref": "CG001", "status": "inactive", "start": "2023-07-01"},
+    ],
+    "group_plan_actions": [
+        {"action_ref": "GA001", "group_ref": "CG001", "year": "2023", "topic": "safe_migration", "planned_on": "2023-03-15", "completed_on": "2023-03-20"},
+        {"action_ref": "GA002", "group_ref": "CG001", "topic": "child_protection", "planned_on": "2023-05-01"},
+    ],
+    "husband_wife_groups": [
+        {"hw_group_ref": "HW001", "label": "HW-001", "village": "Prey Chhor"},
+        {"hw_group_ref": "HW002", "label": "HW-002", "village": "Prey Chhor"},
+    ],
+    "hw_group_attendance": [
+        {"hw_attendance_ref": "HA001", "activity_ref": "AC002", "hw_group_ref": "HW001"},
+        {"hw_attendance_ref": "HA002", "activity_ref": "AC002", "hw_group_ref": "HW002"},
+    ],
+    "campaigns": [
+        {"campaign_ref": "CP001", "kind": "awareness", "topics": "human_trafficking; safe_migration", "held_on": "2023-08-01", "place": "Takeo", "adults_female": "40", "adults_male": "25", "children_female": "10", "children_male": "12"},
+    ],
+    "external_meetings": [
+        {"meeting_ref": "EM001", "kind": "provincial_network", "held_on": "2023-02-20", "notes": "Quarterly network meeting."},
+    ],
+    "donations": [
+        {"donation_ref": "DN001", "item": "books", "description": "Story books", "copies": "50", "partner_ref": "P003", "donated_on": "2023-09-01"},
+    ],
+    "public_events": [
+        {"event_ref": "PE001", "kind": "mental_health_day", "name": "World Mental Health Day 2023", "held_on": "2023-10-10", "reported_attendance": "300"},
     ],
 }  # fmt: skip
 
@@ -209,3 +254,47 @@ def _help_sheet(workbook: Workbook) -> None:
 def template_workbook(target: Path | IO[bytes] | Any) -> None:
     """The example workbook: the help sheet, then every sheet with its columns and example rows."""
     write_workbook(target, {sheet.name: EXAMPLES.get(sheet.name, []) for sheet in fmt.SHEETS}, with_help=True)
+
+
+_KIND_NAMES = {
+    fmt.REF: "id",
+    fmt.DATE: "date",
+    fmt.INT: "whole number",
+    fmt.DECIMAL: "number",
+    fmt.BOOL: "yes/no",
+    fmt.CHOICE: "code",
+    fmt.MULTI: "codes, `;`-separated",
+}
+
+
+def _column_type(column: fmt.Column) -> str:
+    if column.kind == fmt.LINK:
+        text = f"id of a row of `{column.links_to}`"
+    elif column.kind == fmt.TEXT:
+        text = f"text (≤ {column.max_length})"
+    elif column.kind == fmt.LIST:
+        text = f"list, `;`-separated (≤ {column.max_length})"
+    else:
+        text = _KIND_NAMES[column.kind]
+    return f"{text}, **encrypted**" if column.identifying else text
+
+
+def sheets_markdown() -> str:
+    """The sheets and their columns as docs/import-format.md lists them (a test keeps the two equal)."""
+    parts = []
+    with translation.override("en"):
+        for sheet in fmt.SHEETS:
+            lines = [
+                f"### `{sheet.name}` — {sheet.title}",
+                "",
+                f"{sheet.help} Key: `{sheet.key}`.",
+                "",
+                "| column | type | required | what to write | accepted values |",
+                "|---|---|:-:|---|---|",
+            ]
+            for column in sheet.columns:
+                accepted = ", ".join(f"`{code}`" for code, _label in column.choices if code)
+                required = "yes" if column.required else ""
+                lines.append(f"| `{column.name}` | {_column_type(column)} | {required} | {column.help} | {accepted} |")
+            parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)

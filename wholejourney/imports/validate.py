@@ -29,13 +29,21 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.accounts.models import Team, User
-from wholejourney.care.models import LegalCase, LegalMilestone, Training
+from wholejourney.care.models import (
+    CounselingSession,
+    LegalCase,
+    LegalMilestone,
+    SessionFormat,
+    Training,
+    TreatmentPlan,
+)
 from wholejourney.cases.models import AbuseType, Case, CaseStatus, PlacementKind, Referral, ReferralSource
 from wholejourney.core.models import Office
 from wholejourney.imports import format as fmt
 from wholejourney.imports.models import ImportedRow
 from wholejourney.imports.reader import IGNORED_SHEETS, ReadError, Source, cell_text, known_sheets, normal_name
 from wholejourney.partners.models import Organisation, OrganisationKind
+from wholejourney.programmes.models import Activity, ActivityKind, HusbandWifeGroup
 
 MAX_PROBLEMS = 10_000
 KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
@@ -47,6 +55,7 @@ FUTURE_OK = frozenset(
         ("partnerships", "active_to"),
         ("trainings", "end"),
         ("employment", "end"),
+        ("group_plan_actions", "planned_on"),
     }
 )
 
@@ -122,6 +131,23 @@ MESSAGES: dict[str, str | Promise] = {
     "training_other_client": _("Choose a training of this client that began before the job."),
     "next_visit": _("The next visit must come after this one."),
     "duplicate_attendance": _("This participant is already on row %(row)s for this activity."),
+    "session_without_attendees": _("No row of the sheet counseling_attendance says who attended this session."),
+    "attendee_twice": _("This client is already on row %(row)s for this session."),
+    "individual_session": _(
+        "An individual session has one client (row %(row)s); make it a group or family session on counseling_sessions."
+    ),
+    "plan_active_ended": _("An active plan has no end day; give the status completed or discontinued."),
+    "plan_needs_end": _("A completed or discontinued plan needs the day it ended."),
+    "goals_only_completed": _("Only a completed plan can have its goals met."),
+    "group_status_overlap": _(
+        "This period overlaps the group's period of row %(row)s: the earlier period needs an end before this one starts."
+    ),
+    "plan_year": _("The action must be planned within the plan's year."),
+    "duplicate_label": _("Another husband-wife group of this workbook has this label (row %(row)s)."),
+    "label_taken": _("Another husband-wife group of this office already has this label."),
+    "not_reflection_meeting": _("Husband-wife groups take part in reflection meetings only: this activity is not one."),
+    "duplicate_hw_attendance": _("This group is already on row %(row)s for this meeting."),
+    "campaign_reach": _("Give the number of people the campaign reached."),
 }
 
 ACTIVE_WORDS = {"yes", "y", "true", "1", "x", "បាទ", "ចាស", "មាន", "ត្រូវ"}
@@ -403,6 +429,7 @@ class Checker:
                     self._check_sheet(sheet)
                 except ReadError as exc:
                     self.add(sheet.name, 0, "", exc.code, **exc.params)
+        finish_sessions(self)
         return self.problems
 
     # --- earlier imports ---
@@ -435,6 +462,12 @@ class Checker:
             elif sheet == "legal_cases":
                 for pk, opened, ended in _chunked(LegalCase, ids, "opened_on", "ended_on"):
                     index[ids[pk]] = (opened, ended)
+            elif sheet == "counseling_sessions":
+                for pk, held_on, session_format in _chunked(CounselingSession, ids, "held_on", "format"):
+                    index[ids[pk]] = (held_on, session_format)
+            elif sheet == "activities":
+                for pk, kind in _chunked(Activity, ids, "kind"):
+                    index[ids[pk]] = kind
             else:
                 for external in ids.values():
                     index[external] = True
@@ -444,6 +477,10 @@ class Checker:
         self.partner_ids = {ref: pk for pk, ref in mapped["partners"].items()}
         self.usernames = set(User.objects.filter(office=self.office).values_list("username", flat=True))
         self.teams = {_normal(name) for name in Team.objects.filter(office=self.office).values_list("name", flat=True)}
+        self.hw_labels = dict(HusbandWifeGroup.objects.filter(office=self.office).values_list("label", "pk"))
+        self.hw_ids = {ref: pk for pk, ref in mapped["husband_wife_groups"].items()}
+        # Sessions of earlier imports were checked then: they have their attendees.
+        self.earlier_sessions = set(mapped["counseling_sessions"].values())
 
     # --- one sheet ---
 
@@ -526,6 +563,10 @@ def remember(sheet: str, values: dict[str, Any]) -> Any:
         return (case.client if case else None, values.get("kind"), values.get("start"), values.get("end"))
     if sheet == "legal_cases":
         return (values.get("opened_on"), values.get("ended_on"))
+    if sheet == "counseling_sessions":
+        return (values.get("held_on"), values.get("format") or SessionFormat.INDIVIDUAL)
+    if sheet == "activities":
+        return values.get("kind")
     return True
 
 
@@ -777,12 +818,147 @@ def rule_visits(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iter
 def rule_attendance(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
     activity, participant = values.get("activity_ref"), values.get("participant_ref")
     if activity and participant:
-        pairs: dict[int, int] = checker.__dict__.setdefault("_pairs", {})
-        key = ref_hash(f"{activity}\x00{participant}")
-        if key in pairs:
-            yield "participant_ref", "duplicate_attendance", {"row": pairs[key]}
-        else:
-            pairs[key] = checker.current_row
+        row = _pair_seen(checker, "_pairs", activity, participant)
+        if row is not None:
+            yield "participant_ref", "duplicate_attendance", {"row": row}
+
+
+def _known_user(checker: Checker, values: dict[str, Any], column: str) -> Iterator[CellProblem]:
+    usernames = values.get(column)
+    for username in usernames if isinstance(usernames, list) else [usernames]:
+        if username and username not in checker.usernames:
+            yield column, "unknown_user", {}
+            return
+
+
+def _pair_seen(checker: Checker, name: str, first: Any, second: Any) -> int | None:
+    """The row that already paired these two ids on this sheet, else None (and this row is remembered)."""
+    pairs: dict[int, int] = checker.__dict__.setdefault(name, {})
+    key = ref_hash(f"{first}\x00{second}")
+    if key in pairs:
+        return pairs[key]
+    pairs[key] = checker.current_row
+    return None
+
+
+def rule_counseling_sessions(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _known_user(checker, values, "counselor")
+
+
+def rule_counseling_attendance(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    session_ref = values.get("session_ref")
+    info = checker.index["counseling_sessions"].get(session_ref or "")
+    case = _case_of(checker, values)
+    if not isinstance(info, tuple):
+        return
+    held_on, session_format = info
+    attended: set[str] = checker.__dict__.setdefault("_attended_sessions", set())
+    attended.add(session_ref or "")
+    if case is not None and held_on is not None:
+        if held_on < case.opened_on:
+            yield "session_ref", "before_case", {"date": case.opened_on.isoformat()}
+        elif case.closed_on is not None and held_on > case.closed_on:
+            yield "session_ref", "after_case", {"date": case.closed_on.isoformat()}
+        row = _pair_seen(checker, "_session_clients", session_ref, case.client)
+        if row is not None:
+            yield "case_ref", "attendee_twice", {"row": row}
+            return
+    if session_format == SessionFormat.INDIVIDUAL:
+        row = _pair_seen(checker, "_individual_sessions", session_ref, "")
+        if row is not None:
+            yield "session_ref", "individual_session", {"row": row}
+
+
+def finish_sessions(checker: Checker) -> None:
+    """A session of this workbook needs its attendees (counseling_session_record refuses one without)."""
+    attended = checker.__dict__.pop("_attended_sessions", set())
+    for ref, row in checker.rows_of["counseling_sessions"].items():
+        if ref not in attended and ref not in checker.earlier_sessions:
+            checker.add("counseling_sessions", row, "session_ref", "session_without_attendees")
+
+
+def rule_treatment_plans(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _known_user(checker, values, "counselor")
+    yield from _in_case(checker, values, "started_on")
+    yield from _in_case(checker, values, "spl_ActualEndDate")
+    yield from _ordered(values, "started_on", "spl_ActualEndDate")
+    if bad & {"status", "spl_ActualEndDate", "goals_met"}:
+        return
+    status = values.get("status") or TreatmentPlan.Status.ACTIVE
+    if status == TreatmentPlan.Status.ACTIVE and values.get("spl_ActualEndDate"):
+        yield "status", "plan_active_ended", {}
+    elif status != TreatmentPlan.Status.ACTIVE and not values.get("spl_ActualEndDate"):
+        yield "spl_ActualEndDate", "plan_needs_end", {}
+    if values.get("goals_met") and status != TreatmentPlan.Status.COMPLETED:
+        yield "goals_met", "goals_only_completed", {}
+
+
+def rule_community_groups(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    participants = checker.index["participants"]
+    if any(ref not in participants for ref in values.get("leaders") or []):
+        yield "leaders", "dangling", {"sheet": "participants"}
+
+
+def rule_group_statuses(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _ordered(values, "start", "end")
+
+
+def finish_group_status_row(checker: Checker, number: int, values: dict[str, Any]) -> None:
+    if values.get("group_ref") and values.get("start"):
+        by_group: dict[str, list[Any]] = checker.__dict__.setdefault("_group_statuses", defaultdict(list))
+        by_group[values["group_ref"]].append((values["start"], values.get("end"), number))
+
+
+def finish_group_statuses(checker: Checker) -> None:
+    """A group has one status at a time (community_group_set_status ends the current one)."""
+    for periods in checker.__dict__.pop("_group_statuses", {}).values():
+        periods.sort(key=lambda item: item[0])
+        for (_start, end, row), (start, _end, later) in zip(periods, periods[1:], strict=False):
+            if end is None or start <= end:
+                checker.add("group_statuses", later, "start", "group_status_overlap", row=row)
+
+
+def rule_group_plan_actions(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    year, planned = values.get("year"), values.get("planned_on")
+    if year is not None and planned is not None and planned.year != year:
+        yield "planned_on", "plan_year", {}
+
+
+def rule_husband_wife_groups(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    label = values.get("label")
+    if not label:
+        return
+    labels: dict[str, int] = checker.__dict__.setdefault("_labels_seen", {})
+    if label in labels:
+        yield "label", "duplicate_label", {"row": labels[label]}
+        return
+    labels[label] = checker.current_row
+    existing = checker.hw_labels.get(label)
+    if existing is not None and existing != checker.hw_ids.get(values.get("hw_group_ref") or ""):
+        yield "label", "label_taken", {}
+
+
+def rule_hw_group_attendance(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    activity, group = values.get("activity_ref"), values.get("hw_group_ref")
+    kind = checker.index["activities"].get(activity or "")
+    if activity and kind is not None and kind != ActivityKind.REFLECTION_MEETING:
+        yield "activity_ref", "not_reflection_meeting", {}
+    if activity and group:
+        row = _pair_seen(checker, "_hw_pairs", activity, group)
+        if row is not None:
+            yield "hw_group_ref", "duplicate_hw_attendance", {"row": row}
+
+
+REACH = ("adults_female", "adults_male", "children_female", "children_male")
+
+
+def rule_campaigns(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    if not bad & set(REACH) and not any(values.get(column) for column in REACH):
+        yield "adults_female", "campaign_reach", {}
+
+
+def rule_external_meetings(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    yield from _known_user(checker, values, "attended_by")
 
 
 RULES: dict[str, Rule] = {
@@ -806,12 +982,27 @@ RULES: dict[str, Rule] = {
     "crises": _dated("occurred_on"),
     "surveys": _dated("surveyed_on"),
     "attendance": rule_attendance,
+    "counseling_sessions": rule_counseling_sessions,
+    "counseling_attendance": rule_counseling_attendance,
+    "treatment_plans": rule_treatment_plans,
+    "community_groups": rule_community_groups,
+    "group_statuses": rule_group_statuses,
+    "group_plan_actions": rule_group_plan_actions,
+    "husband_wife_groups": rule_husband_wife_groups,
+    "hw_group_attendance": rule_hw_group_attendance,
+    "campaigns": rule_campaigns,
+    "external_meetings": rule_external_meetings,
 }
 FINISH_ROW: dict[str, Callable[[Checker, int, dict[str, Any]], None]] = {
     "cases": finish_case_row,
     "placements": finish_placement_row,
+    "group_statuses": finish_group_status_row,
 }
-FINISH_SHEET: dict[str, Callable[[Checker], None]] = {"cases": finish_cases, "placements": finish_placements}
+FINISH_SHEET: dict[str, Callable[[Checker], None]] = {
+    "cases": finish_cases,
+    "placements": finish_placements,
+    "group_statuses": finish_group_statuses,
+}
 
 
 def check(office: Office, source: Source, *, on_row: Callable[[int], None] | None = None) -> Checker:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import ROUND_HALF_UP, Decimal
@@ -290,27 +290,35 @@ def clock_rebuild(*, batch_size: int = 1000) -> int:
         clients = list(Client.objects.filter(pk__gt=last_pk).select_related("data_key").order_by("pk")[:batch_size])
         if not clients:
             return done
-        ids = [client.pk for client in clients]
-        assessments: dict[int, list[Assessment]] = defaultdict(list)
-        for assessment in Assessment.objects.filter(client_id__in=ids).order_by():
-            assessment.instrument = instruments[assessment.instrument_id]
-            assessments[assessment.client_id].append(assessment)
-        crises: dict[int, list[CrisisEvent]] = defaultdict(list)
-        for crisis in CrisisEvent.objects.filter(client_id__in=ids).only("client_id", "occurred_on", "domains"):
-            crises[crisis.client_id].append(crisis)
-        rows = [
-            ClockState(client=client, **_state_fields(clock_from(client, assessments[client.pk], crises[client.pk])))
-            for client in clients
-        ]
-        with transaction.atomic():
-            ClockState.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["client"],
-                update_fields=CLOCK_STATE_FIELDS,
-            )
+        clock_states_write(clients, instruments=instruments)
         done += len(clients)
-        last_pk = ids[-1]
+        last_pk = clients[-1].pk
+
+
+def clock_states_write(clients: Sequence[Client], *, instruments: dict[int, Instrument] | None = None) -> None:
+    """Compute and store the clock state of these clients from their records, with one query for their
+    assessments, one for their crises and one upsert (a rebuild, or an import at its end)."""
+    if instruments is None:
+        instruments = {instrument.pk: instrument for instrument in Instrument.objects.all()}
+    ids = [client.pk for client in clients]
+    assessments: dict[int, list[Assessment]] = defaultdict(list)
+    for assessment in Assessment.objects.filter(client_id__in=ids).order_by():
+        assessment.instrument = instruments[assessment.instrument_id]
+        assessments[assessment.client_id].append(assessment)
+    crises: dict[int, list[CrisisEvent]] = defaultdict(list)
+    for crisis in CrisisEvent.objects.filter(client_id__in=ids).only("client_id", "occurred_on", "domains"):
+        crises[crisis.client_id].append(crisis)
+    rows = [
+        ClockState(client=client, **_state_fields(clock_from(client, assessments[client.pk], crises[client.pk])))
+        for client in clients
+    ]
+    with transaction.atomic():
+        ClockState.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["client"],
+            update_fields=CLOCK_STATE_FIELDS,
+        )
 
 
 def clock_flag_resolve(*, actor: User, flag: ClockFlag) -> ClockFlag:

@@ -15,7 +15,7 @@ from django.utils import translation
 
 from wholejourney.accounts.roles import Role
 from wholejourney.audit.models import AuditEvent
-from wholejourney.care.models import Visit
+from wholejourney.care.models import CounselingSession, Visit
 from wholejourney.cases.models import Case, Placement
 from wholejourney.clients.models import Client, ClientLookup, Sex
 from wholejourney.conftest import Cast
@@ -23,8 +23,9 @@ from wholejourney.core.tests.factories import make_user
 from wholejourney.imports import load, tasks
 from wholejourney.imports.load import MODELS
 from wholejourney.imports.models import ImportedRow, ImportRun
-from wholejourney.imports.template import EXAMPLES, write_csv_folder, write_workbook
+from wholejourney.imports.template import EXAMPLES, sheets_markdown, write_csv_folder, write_workbook
 from wholejourney.outcomes.models import Assessment, ClockState
+from wholejourney.programmes.models import CommunityGroup
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,25 @@ def test_import_later_version_updates_changed_rows_and_adds_new(cast: Cast, tmp_
     assert ClientLookup.objects.filter(client=client).exists()
 
 
+def test_later_version_updates_a_groups_leaders_and_a_sessions_attendees(cast: Cast, tmp_path: Path) -> None:
+    _import(cast, tmp_path, _example())
+    later = _example()
+    later["community_groups"][0]["leaders"] = "PA001; PA002"
+    later["counseling_attendance"][2]["note"] = "Joined late."
+    later["counseling_attendance"].append({"attendance_ref": "CA004", "session_ref": "CS002", "case_ref": "K001"})
+
+    run = _import(cast, tmp_path, later, "later.xlsx")
+
+    assert run.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(run)
+    assert run.counts["community_groups"] == {"rows": 1, "created": 0, "updated": 1, "unchanged": 0}
+    assert run.counts["counseling_attendance"] == {"rows": 4, "created": 1, "updated": 1, "unchanged": 2}
+    group = CommunityGroup.objects.get()
+    assert sorted(group.leaders.values_list("external_ref", flat=True)) == ["PA001", "PA002"]
+    session = CounselingSession.objects.get(format="group")
+    assert session.attendances.count() == 3
+    assert sorted(a.note for a in session.attendances.select_related("client__data_key")) == ["", "", "Joined late."]
+
+
 def _scatter_errors(rows: dict[str, list[dict[str, Any]]]) -> list[tuple[str, int, str]]:
     """50 bad cells across the sheets, each on its own row; the places they must be reported at."""
     expected = []
@@ -147,6 +167,44 @@ def test_import_with_50_scattered_errors_reports_all_and_writes_nothing(cast: Ca
     assert sorted((e["sheet"], e["row"], e["column"]) for e in run.errors) == sorted(expected)
     assert run.counts["problems"] == 50
     assert _counts() == before
+
+
+def test_programme_and_counseling_rules_are_checked_like_the_services(cast: Cast, tmp_path: Path) -> None:
+    rows = _example()
+    rows["counseling_sessions"].append({"session_ref": "CS003", "held_on": "2023-05-01", "counselor": "nobody"})
+    rows["counseling_attendance"].append({"attendance_ref": "CA004", "session_ref": "CS001", "case_ref": "K003"})
+    rows["counseling_attendance"].append({"attendance_ref": "CA005", "session_ref": "CS002", "case_ref": "K002"})
+    rows["treatment_plans"][1] |= {"spl_ActualEndDate": "2023-06-01", "goals_met": "yes"}
+    rows["group_statuses"][0]["end"] = ""
+    rows["group_plan_actions"][0]["year"] = "2022"
+    rows["husband_wife_groups"][1]["label"] = "HW-001"
+    rows["hw_group_attendance"].append({"hw_attendance_ref": "HA003", "activity_ref": "AC001", "hw_group_ref": "HW001"})
+    rows["campaigns"][0] |= {"adults_female": "0", "adults_male": "", "children_female": "", "children_male": "0"}
+    before = _counts()
+
+    run = _import(cast, tmp_path, rows)
+
+    assert run.status == ImportRun.Status.INVALID
+    assert sorted((e["sheet"], e["row"], e["column"], e["code"]) for e in run.errors) == [
+        ("campaigns", 2, "adults_female", "campaign_reach"),
+        ("counseling_attendance", 5, "session_ref", "individual_session"),
+        ("counseling_attendance", 6, "case_ref", "attendee_twice"),
+        ("counseling_sessions", 4, "counselor", "unknown_user"),
+        ("counseling_sessions", 4, "session_ref", "session_without_attendees"),
+        ("group_plan_actions", 2, "planned_on", "plan_year"),
+        ("group_statuses", 3, "start", "group_status_overlap"),
+        ("husband_wife_groups", 3, "label", "duplicate_label"),
+        ("hw_group_attendance", 4, "activity_ref", "not_reflection_meeting"),
+        ("treatment_plans", 3, "goals_met", "goals_only_completed"),
+        ("treatment_plans", 3, "status", "plan_active_ended"),
+    ]
+    assert _counts() == before
+
+
+def test_import_format_docs_list_every_sheet_and_column() -> None:
+    docs = Path(__file__).resolve().parents[3] / "docs" / "import-format.md"
+
+    assert sheets_markdown() in docs.read_text(encoding="utf-8")
 
 
 def test_problems_are_shown_in_the_readers_language(cast: Cast, tmp_path: Path) -> None:
