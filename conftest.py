@@ -40,3 +40,22 @@ def _fast_tests(settings: pytest.FixtureRequest) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     settings.WJ_REQUIRE_MFA = False  # type: ignore[attr-defined]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On SQLite, test in a database file, as the app runs, not in Django's shared in-memory database.
+
+    With an in-memory database the browser tests' live server shares the test thread's one
+    connection among all its request threads: two requests at once (a page and its favicon, an htmx
+    poll) then interleave their transactions on that connection, and once in CI a form post stalled
+    for the full lock timeout. A file gives every request its own connection, WAL and
+    `BEGIN IMMEDIATE` queueing, exactly as in production.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
