@@ -87,3 +87,37 @@ def page(browser: Any, live_server: Any, demo: None, console: Console) -> Iterat
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+PHONE = {"width": 360, "height": 800}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the form; with the right password, wait until the signed-in page is shown."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if password == DEMO_PASSWORD:
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+
+
+def assert_no_horizontal_scroll(page: Any) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
+
+
+@pytest.fixture
+def media(settings: Any, tmp_path: Path) -> Path:
+    """Uploaded and generated files go to the test's own folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    return tmp_path

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, Console
+from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 800}
 FAMILY_NAME = "Chhim"
 
 
@@ -57,22 +56,8 @@ def clients(demo: None) -> list[Any]:
     return made
 
 
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-
-
-def sign_out(page: Any) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
-
-
 def shoot(page: Any, screenshot_dir: Path, name: str) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow}px at 360px"
+    assert_no_horizontal_scroll(page)
     page.screenshot(path=screenshot_dir / f"care-{name}.png", full_page=True)
 
 

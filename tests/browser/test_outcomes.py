@@ -11,12 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, Console
+from tests.browser.conftest import DESKTOP, PHONE, Console, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 360, "height": 800}
-DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture
@@ -48,19 +45,10 @@ def person(demo: None) -> Any:
     return client
 
 
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-
-
 def shoot(page: Any, screenshot_dir: Path, name: str) -> None:
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name}: the page scrolls sideways by {overflow}px at {viewport['width']}px"
+        assert_no_horizontal_scroll(page)
         page.screenshot(path=screenshot_dir / f"outcomes-{name}-{viewport['width']}.png", full_page=True)
 
 

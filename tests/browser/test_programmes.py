@@ -12,11 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, Console
+from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 360, "height": 800}
 
 
 def attendance_sheet(path: Path, rows: int) -> Path:
@@ -31,28 +29,11 @@ def attendance_sheet(path: Path, rows: int) -> Path:
     return path
 
 
-@pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
-    }
-    return tmp_path
-
-
-def assert_no_horizontal_scroll(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px"
-
-
 def test_prevention_officer_records_a_training_with_its_sheet_and_a_campaign(
     page: Any, console: Console, screenshot_dir: Path, media: Path, tmp_path: Path
 ) -> None:
     page.set_viewport_size(PHONE)
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("prevention")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, "prevention")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
 
     page.get_by_role("link", name="Record a training, meeting or event").click()

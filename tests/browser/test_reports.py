@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, Console
+from tests.browser.conftest import Console, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,26 +18,10 @@ FIGURES = [("survivors_supported", "368"), ("counseling_sessions", "841"), ("pre
 
 
 @pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
-    }
-    return tmp_path
-
-
-@pytest.fixture
 def demo_office(demo: None) -> None:
     from wholejourney.demo.office import build_demo_office
 
     build_demo_office()
-
-
-def sign_in(page: Any, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def open_2023_report(page: Any) -> None:

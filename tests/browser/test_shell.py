@@ -9,27 +9,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, REPO_ROOT, Console
+from tests.browser.conftest import DESKTOP, PHONE, REPO_ROOT, Console, assert_no_horizontal_scroll, sign_in
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 360, "height": 800}
-DESKTOP = {"width": 1280, "height": 800}
 KHMER = re.compile(r"[\u1780-\u17ff]")
 # Compiled by `make` (compilemessages); .mo files are not in git.
 KHMER_CATALOGUE = REPO_ROOT / "wholejourney" / "locale" / "km" / "LC_MESSAGES" / "django.mo"
-
-
-def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def assert_no_horizontal_scroll(page: Any) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
 
 
 def assert_clean_console(console: Console) -> None:
