@@ -42,7 +42,7 @@ from wholejourney.clients.forms import ClientSearchForm, IdentityForm
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import client_get_for, client_search, clients_visible_to
 from wholejourney.core.blind_index import IndexKind
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 
 PAGE_SIZE = 50
@@ -185,13 +185,9 @@ def case_open(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     client = client_get_for(user=request.user, pk=pk)
     form = CaseOpenForm(request.POST, **_assignment(request))
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.case_open(actor=request.user, client=client, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The case is open."))
             return _back_to(client, "case")
     return client_page(request, client, tab="case", bound={"open": form})
@@ -203,13 +199,9 @@ def case_transfer(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(user=request.user, pk=pk)
     form = CaseTransferForm(request.POST, **_assignment(request))
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.case_transfer(actor=request.user, case=case, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The case is transferred."))
             # Handing the case to another team may take the client out of the user's own caseload.
             return _back_to(case.client, "case") if _visible(request, case.client) else redirect("clients:caseload")
@@ -222,13 +214,9 @@ def closure_request(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(user=request.user, pk=pk)
     form = ClosureRequestForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.closure_request(actor=request.user, case=case, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The closure is requested; the case closes when it is approved."))
             return _back_to(case.client, "case")
     return client_page(request, case.client, tab="case", bound={"closure": form})
@@ -240,13 +228,9 @@ def case_reopen(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(user=request.user, pk=pk)
     form = CaseReopenForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.case_reopen(actor=request.user, case=case, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The case is open again."))
             return _back_to(case.client, "case")
     return client_page(request, case.client, tab="case", bound={"reopen": form})
@@ -279,15 +263,11 @@ def closure_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     came_from_client = request.POST.get("next") == "client"
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
-        try:
+        with service_call(form) as call:
             services.closure_decide(
                 actor=request.user, request=closure, approve=approve, comment=form.cleaned_data["comment"]
             )
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             if approve:
                 messages.success(
                     request, _("Approved: the case of %(code)s is closed.") % {"code": closure.case.client.code}
@@ -310,13 +290,9 @@ def placement_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get_for(user=request.user, pk=pk)
     form = _placement_form(request, request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.placement_add(actor=request.user, case=case, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The placement is recorded."))
             return _back_to(case.client, "placements")
     return client_page(request, case.client, tab="placements", bound={"place": form})
@@ -328,13 +304,9 @@ def placement_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     placement = selectors.placement_get_for(user=request.user, pk=pk)
     form = PlacementEndForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.placement_end(actor=request.user, placement=placement, end=form.cleaned_data["end"])
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The placement is ended."))
             return _back_to(placement.client, "placements")
     return client_page(request, placement.client, tab="placements", bound={"end": form})
@@ -361,7 +333,7 @@ def referral_create(request: AuthedHttpRequest) -> HttpResponse:
     form = ReferralReceiveForm(request.POST or None, organisations=organisations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_call(form) as call:
             referral = services.referral_receive(
                 actor=request.user,
                 office=request.user.office,
@@ -372,11 +344,7 @@ def referral_create(request: AuthedHttpRequest) -> HttpResponse:
                 reason=data["reason"],
                 person=form.person(),
             )
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The referral is recorded."))
             return redirect("cases:referral_detail", pk=referral.pk)
     return render(request, "cases/referral_form.html", {"form": form})
@@ -480,7 +448,7 @@ def referral_accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                     _("A possible match exists. Choose the client above, or say why you register someone new."),
                 )
         if client is not None or (identity is not None and form.is_valid()):
-            try:
+            with service_call(form, identity_form) as call:
                 case = services.referral_accept(
                     actor=request.user,
                     referral=referral,
@@ -493,11 +461,7 @@ def referral_accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                     identity=identity,
                     duplicate_reason=data["duplicate_reason"].strip(),
                 )
-            except PermissionDenied as exc:
-                raise Http404 from exc
-            except ValidationError as exc:
-                apply_service_errors(exc, form, identity_form)
-            else:
+            if call.ok:
                 messages.success(
                     request, _("The referral is accepted and a case is open for %(code)s.") % {"code": case.client.code}
                 )
@@ -513,13 +477,9 @@ def referral_decline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     referral = selectors.incoming_referral_get_for(user=request.user, pk=pk)
     form = ReferralDeclineForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.referral_decline(actor=request.user, referral=referral, note=form.cleaned_data["note"])
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The referral is declined."))
             return redirect("cases:referral_detail", pk=referral.pk)
     return _referral_page(request, referral, decline_form=form)
@@ -534,13 +494,9 @@ def referral_send(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     client = client_get_for(user=request.user, pk=pk)
     form = ReferralSendForm(request.POST, organisations=selectors.organisations_of_office(request.user))
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.referral_send(actor=request.user, client=client, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(
                 request, _("The referral to %(name)s is recorded.") % {"name": form.cleaned_data["organisation"].name}
             )
@@ -579,7 +535,7 @@ def portal_referrals(request: AuthedHttpRequest) -> HttpResponse:
     form = PartnerReferralForm(request.POST or None) if organisation is not None else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_call(form) as call:
             referral = services.referral_receive(
                 actor=request.user,
                 office=organisation.office,  # type: ignore[union-attr]
@@ -588,11 +544,7 @@ def portal_referrals(request: AuthedHttpRequest) -> HttpResponse:
                 reason=data["reason"],
                 person=form.person(),
             )
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(
                 request, _("Thank you. Your referral number %(number)s is received.") % {"number": referral.pk}
             )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
 
@@ -40,3 +44,34 @@ def apply_service_errors(exc: ValidationError, *forms_: forms.BaseForm) -> None:
             forms_[0].add_error(None, errors)
         else:
             target.add_error(field, errors)
+
+
+@dataclass
+class ServiceCall:
+    """What `service_call` saw: `ok` once the service accepted the data."""
+
+    ok: bool = False
+
+
+@contextmanager
+def service_call(*forms_: forms.BaseForm) -> Iterator[ServiceCall]:
+    """Run a service for a page that posted forms.
+
+    A rule the service enforces (ValidationError) shows on the forms, and the page is shown again
+    with what the user typed; a refusal (PermissionDenied) is a 404, as for a record the user may
+    not see at all, so a page never tells an outsider that a record exists.
+
+        with service_call(form) as call:
+            services.case_open(actor=request.user, client=client, **form.cleaned_data)
+        if call.ok:
+            return redirect(...)
+    """
+    call = ServiceCall()
+    try:
+        yield call
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    except ValidationError as exc:
+        apply_service_errors(exc, *forms_)
+    else:
+        call.ok = True

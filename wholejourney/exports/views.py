@@ -12,7 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import Permission, requires
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import apply_service_errors, service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.exports import selectors, services
 from wholejourney.exports.forms import CodeForm, DecisionForm, ExportRequestForm
@@ -28,13 +28,9 @@ def export_list(request: AuthedHttpRequest) -> HttpResponse:
     kinds = selectors.kinds_for(request.user)
     form = ExportRequestForm(request.POST or None, kinds=kinds, initial={"kind": request.GET.get("kind")})
     if request.method == "POST" and kinds and form.is_valid():
-        try:
+        with service_call(form) as call:
             export = services.export_request(actor=request.user, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             if export.identifying:
                 messages.success(request, _("Your request is sent to your director for approval."))
             else:

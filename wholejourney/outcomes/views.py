@@ -23,7 +23,7 @@ from wholejourney.care.models import Domain
 from wholejourney.clients import services as client_services
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import client_get_for
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.outcomes import forms, selectors, services
 from wholejourney.outcomes.models import ClockState
@@ -73,7 +73,7 @@ def assessment_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     instrument = services.current_instrument()
     form = forms.AssessmentForm(request.POST or None, instrument=instrument, language=get_language())
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             assessment = services.assessment_record(
                 actor=request.user,
                 client=client,
@@ -82,9 +82,7 @@ def assessment_new(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 instrument=instrument,
                 note=form.cleaned_data["note"].strip(),
             )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(
                 request,
                 _("%(kind)s saved for %(date)s. %(clock)s")
@@ -117,11 +115,9 @@ def _record_page(
     if not may(request.user, client):
         raise Http404
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             message = save(client, form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, message)
             return redirect("outcomes:client", pk=client.pk)
     return render(request, "outcomes/record_form.html", {"client": client, "form": form, "kind": kind})

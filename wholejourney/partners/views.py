@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import Permission, has_permission, requires
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.partners import selectors, services
 from wholejourney.partners.forms import OrganisationFilterForm, OrganisationForm, PeriodEndForm, PeriodForm
@@ -53,15 +52,11 @@ def _organisation_page(
         office=request.user.office,
     )
     if form.is_bound and form.is_valid():
-        try:
+        with service_call(form) as call:
             saved = services.organisation_save(
                 actor=request.user, organisation=form.instance, changed_fields=form.changed_data
             )
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
             return redirect("partners:organisation_edit", pk=saved.pk)
     context = {
@@ -91,13 +86,9 @@ def period_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get_for(user=request.user, pk=pk)
     form = PeriodForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.partnership_period_add(actor=request.user, organisation=organisation, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The partnership period is added."))
             return redirect("partners:organisation_edit", pk=organisation.pk)
     return _organisation_page(request, organisation, period_form=form)
@@ -109,13 +100,9 @@ def period_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     period = selectors.period_get_for(user=request.user, pk=pk)
     form = PeriodEndForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.partnership_period_end(actor=request.user, period=period, active_to=form.cleaned_data["active_to"])
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The partnership is ended."))
             return redirect("partners:organisation_edit", pk=period.organisation_id)
     organisation = selectors.organisation_get_for(user=request.user, pk=period.organisation_id)

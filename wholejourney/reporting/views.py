@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import has_permission, requires
 from wholejourney.accounts.roles import Permission
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.core.models import Office
 from wholejourney.reporting import assembly, quality, selectors, services
@@ -152,7 +152,7 @@ def narrative(request: AuthedHttpRequest) -> HttpResponse:
         return redirect("reporting:narrative_detail", pk=existing.pk)
     form = NarrativeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             created = services.narrative_save(
                 actor=request.user,
                 office=office,
@@ -162,9 +162,7 @@ def narrative(request: AuthedHttpRequest) -> HttpResponse:
                 signature=form.cleaned_data["signature"],
                 introductions=form.introductions(),
             )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The narrative is saved as a draft."))
             return redirect("reporting:narrative_detail", pk=created.pk)
     return render(
@@ -182,7 +180,7 @@ def narrative_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     initial.update({f"intro_{key}": text for key, text in (found.introductions or {}).items()})
     form = NarrativeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             services.narrative_save(
                 actor=request.user,
                 office=found.office,
@@ -193,9 +191,7 @@ def narrative_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 introductions=form.introductions(),
                 narrative=found,
             )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The narrative is saved as a draft."))
             return redirect("reporting:narrative_detail", pk=found.pk)
     return render(
@@ -243,7 +239,7 @@ def _story_form(request: AuthedHttpRequest, found: ReportNarrative, story: Any =
     form = StoryForm(request.POST or None, initial=initial, consents=selectors.story_consents(found.office))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with service_call(form) as call:
             services.story_save(
                 actor=request.user,
                 narrative=found,
@@ -254,9 +250,7 @@ def _story_form(request: AuthedHttpRequest, found: ReportNarrative, story: Any =
                 order=data["order"] or 0,
                 story=story,
             )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The story is saved; the narrative is a draft until it is published again."))
             return redirect("reporting:narrative_detail", pk=found.pk)
     return render(request, "reporting/story_form.html", {"form": form, "narrative": found, "story": story})
@@ -301,7 +295,7 @@ def files(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         office = selectors.report_office_for(request.user, data["office"])
-        try:
+        with service_call(form) as call:
             made = services.report_file_request(
                 actor=request.user,
                 office=office,
@@ -310,9 +304,7 @@ def files(request: AuthedHttpRequest) -> HttpResponse:
                 format=data["format"],
                 language=data["language"],
             )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The report is being made: it appears below when it is ready."))
             query = query_string(period=data["period"], office=office)
             return redirect(reverse("reporting:files") + f"?{query}#file-{made.pk}")
@@ -377,13 +369,11 @@ def settings_page(request: AuthedHttpRequest) -> HttpResponse:
         raise Http404
     form = ThresholdForm(request.POST or None, initial={"disclosure_threshold": assembly.threshold_for(office)})
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             services.office_threshold_set(
                 actor=request.user, office=office, threshold=form.cleaned_data["disclosure_threshold"]
             )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The disclosure threshold is saved."))
             return redirect("reporting:settings")
     return render(request, "reporting/settings.html", {"form": form, "office": office, "sections": SECTION_TITLES})

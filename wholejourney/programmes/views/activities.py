@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wholejourney.accounts.permissions import requires
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.programmes import forms as programme_forms
 from wholejourney.programmes import selectors, services, sheets, tasks
@@ -42,11 +42,9 @@ def activity_new(request: AuthedHttpRequest) -> HttpResponse:
     # A reflection meeting is recorded with the husband-wife groups that met (reflection_new).
     form.fields["kind"].choices = [c for c in ActivityKind.choices if c[0] != ActivityKind.REFLECTION_MEETING]  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             activity = services.activity_record(actor=request.user, office=office, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The activity is saved. Now record who attended."))
             return redirect("programmes:activity_detail", pk=activity.pk)
     return render(request, "programmes/activity_form.html", {"form": form})

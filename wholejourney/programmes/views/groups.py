@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -15,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import requires
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.programmes import forms as programme_forms
 from wholejourney.programmes import selectors, services
@@ -42,15 +41,13 @@ def group_new(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         active_since = data.pop("active_since")
-        try:
+        with service_call(form) as call:
             with transaction.atomic():
                 group = services.community_group_create(actor=request.user, office=office, **data)
                 services.community_group_set_status(
                     actor=request.user, group=group, status=GroupStatusPeriod.Status.ACTIVE, start=active_since
                 )
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("%(name)s is saved.") % {"name": group.name})
             return redirect("programmes:group_detail", pk=group.pk)
     return render(request, "programmes/record_form.html", {"form": form, "title": _("Add a community-based group")})
@@ -91,11 +88,9 @@ def group_status(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     office_of(request)
     form = programme_forms.GroupStatusForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.community_group_set_status(actor=request.user, group=group, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The group's status is saved."))
             return redirect("programmes:group_detail", pk=group.pk)
     return _group_page(request, group, timezone.localdate().year, status_form=form)
@@ -109,11 +104,9 @@ def plan_action_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     year = _plan_year(request)
     form = programme_forms.PlanActionForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.plan_action_add(actor=request.user, group=group, year=year, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The action is added to the %(year)s plan.") % {"year": year})
             return redirect(f"{reverse('programmes:group_detail', kwargs={'pk': group.pk})}?year={year}")
     return _group_page(request, group, year, action_form=form)
@@ -126,11 +119,9 @@ def plan_action_complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     office_of(request)
     form = programme_forms.PlanCompleteForm(request.POST)
     if form.is_valid():
-        try:
+        with service_call(form) as call:
             services.plan_action_complete(actor=request.user, action=action, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The action is marked completed."))
             url = reverse("programmes:group_detail", kwargs={"pk": action.group_id})
             return redirect(f"{url}?year={action.year}")
@@ -151,11 +142,9 @@ def reflection_new(request: AuthedHttpRequest) -> HttpResponse:
         request.POST or None, groups=groups, initial={"held_on": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_call(form) as call:
             activity = services.reflection_meeting_record(actor=request.user, office=office, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(exc, form)
-        else:
+        if call.ok:
             messages.success(request, _("The reflection meeting is saved."))
             return redirect("programmes:activity_detail", pk=activity.pk)
     context = {"form": form, "village": village, "villages": selectors.husband_wife_villages(request.user)}

@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wholejourney.accounts.permissions import requires
-from wholejourney.core.forms import apply_service_errors
+from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.programmes import forms as programme_forms
 from wholejourney.programmes import selectors, services
@@ -108,11 +107,9 @@ def _record_new_view(kind: RecordKind) -> Callable[..., HttpResponse]:
         office = office_of(request)
         form = kind.form(request, request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            try:
+            with service_call(form) as call:
                 kind.save(actor=request.user, office=office, **form.cleaned_data)
-            except ValidationError as exc:
-                apply_service_errors(exc, form)
-            else:
+            if call.ok:
                 messages.success(request, _("Saved."))
                 return redirect(f"programmes:{kind.name}_list")
         context = {"form": form, "title": kind.new_title, "back": reverse(f"programmes:{kind.name}_list")}
