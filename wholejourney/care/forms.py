@@ -246,7 +246,8 @@ class LegalMilestoneForm(forms.Form):
 
 
 class LegalCaseEndForm(forms.Form):
-    end = forms.ChoiceField(label=_("How it ended"), choices=LegalCase.End.choices)
+    # No answer preselected: ending a court case the wrong way would be easy to miss and skew the verdicts.
+    end = forms.ChoiceField(label=_("How it ended"), choices=[("", "—"), *LegalCase.End.choices])
     ended_on = field_of(LegalCase, "ended_on", required=True, happened=True)
 
 

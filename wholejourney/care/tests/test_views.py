@@ -334,12 +334,19 @@ def test_legal_case_milestones_verdict_and_end(client: HttpClient, cast: Cast) -
             "milestone-outcome": "convicted",
         },
     )
+    page = browser.get(url).content.decode()
+    no_end_chosen = browser.post(url, {"action": "end", "end-ended_on": dmy(days_ago(5))})
     early_end = browser.post(url, {"action": "end", "end-end": "verdict_executed", "end-ended_on": dmy(days_ago(100))})
     ended = browser.post(url, {"action": "end", "end-end": "verdict_executed", "end-ended_on": dmy(days_ago(5))})
 
     assert "Give the verdict&#x27;s outcome." in no_outcome.content.decode()
     assert verdict.status_code == 302
     assert LegalMilestone.objects.get().outcome == "convicted"
+    # Nothing is preselected for how the case ended: the officer says it.
+    end_choices = page[page.index('name="end-end"') :].split("</select>")[0]
+    assert '<option value="" selected>—</option>' in end_choices
+    assert no_end_chosen.status_code == 200
+    assert "This field is required." in no_end_chosen.content.decode()
     assert "The legal case cannot end before it was opened." in early_end.content.decode()
     assert ended.status_code == 302
     legal_case = LegalCase.objects.get()
