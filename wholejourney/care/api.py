@@ -9,12 +9,10 @@ pages, where counseling notes are shown only to those who may read them.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated, Any
 
 from django.db import models
-from django.db.models import CharField, F, Q, Value
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -36,7 +34,7 @@ from wholejourney.care.models import (
     Visit,
 )
 from wholejourney.care.permissions import areas_of
-from wholejourney.care.selectors import TIMELINE_KINDS, TimelineKind
+from wholejourney.care.selectors import TIMELINE_KINDS, TimelineKind, TimelinePosition, timeline_records, timeline_rows
 from wholejourney.clients import selectors as client_selectors
 from wholejourney.clients.api import client_for
 
@@ -89,15 +87,6 @@ def service_out(kind: TimelineKind, record: Any, day: datetime.date) -> dict[str
     return {"kind": kind.key, "id": record.pk, "date": day, "case_id": case_id, "details": details}
 
 
-def _after(kind: TimelineKind, day: datetime.date, pk: int, key: str) -> Q:
-    """Rows of `kind` that come after the cursor in the order (day desc, kind asc, id desc)."""
-    if kind.key > key:
-        return Q(**{f"{kind.day}__lte": day})
-    if kind.key == key:
-        return Q(**{f"{kind.day}__lt": day}) | Q(**{kind.day: day, "pk__lt": pk})
-    return Q(**{f"{kind.day}__lt": day})
-
-
 @router.get("/clients/{int:client_id}/services", response=responses(ServicePage), url_name="client_services")
 @allow(Permission.VIEW_CLIENTS)
 def client_services(
@@ -108,27 +97,12 @@ def client_services(
     """Every care record about the client that the user's roles may see, newest first (the timeline)."""
     client = client_for(request, client_id, read="services")
     kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas_of(request.user)]
-    after = decode_cursor(page.cursor) if page.cursor else None
-    parts = []
-    for kind in kinds:
-        records = kind.model._default_manager.filter(**{kind.client: client})
-        if after is not None:
-            records = records.filter(_after(kind, after[0], after[1], after[2]))  # type: ignore[arg-type]
-        parts.append(
-            records.order_by().values(t_day=F(kind.day), t_kind=Value(kind.key, output_field=CharField()), t_id=F("pk"))
-        )
-    if not parts:
-        return {"items": [], "next_cursor": None}
-    union = parts[0].union(*parts[1:], all=True).order_by("-t_day", "t_kind", "-t_id")
-    rows = list(union[: page.limit + 1])
-    wanted: dict[str, list[int]] = defaultdict(list)
-    for row in rows[: page.limit]:
-        wanted[row["t_kind"]].append(row["t_id"])
-    loaded: dict[tuple[str, int], Any] = {}
-    for kind in kinds:
-        if wanted.get(kind.key):
-            for record in kind.model._default_manager.select_related(*kind.related).filter(pk__in=wanted[kind.key]):
-                loaded[(kind.key, record.pk)] = record
+    after = None
+    if page.cursor:
+        day, pk, key = decode_cursor(page.cursor)
+        after = TimelinePosition(day, key, pk)
+    rows = timeline_rows(kinds, client, limit=page.limit + 1, older_than=after)
+    loaded = timeline_records(kinds, rows[: page.limit])
     by_key = {kind.key: kind for kind in kinds}
     items = [
         service_out(by_key[row["t_kind"]], loaded[(row["t_kind"], row["t_id"])], row["t_day"])

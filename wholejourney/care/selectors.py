@@ -8,8 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db import models
+from django.db import connection, models
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
@@ -227,13 +226,40 @@ class TimelineEntry:
     kind: str
     record: Any
 
+    @property
+    def position(self) -> str:
+        return TimelinePosition(self.day, self.kind, self.record.pk).token()
+
+
+@dataclass(frozen=True)
+class TimelinePosition:
+    """A place in the timeline's order (newest day first, then kind, then newest record): where a
+    page ends, so the next page starts just after it (keyset pagination, no OFFSET)."""
+
+    day: datetime.date
+    kind: str
+    pk: int
+
+    def token(self) -> str:
+        return f"{self.day.isoformat()}.{self.kind}.{self.pk}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> TimelinePosition | None:
+        """The position a link names, or None for anything else (the first page is shown)."""
+        try:
+            day, kind, pk = (token or "").split(".")
+            return cls(datetime.date.fromisoformat(day), kind, int(pk))
+        except ValueError:
+            return None
+
 
 @dataclass
 class Timeline:
-    page: Page  # type: ignore[type-arg]
     entries: list[TimelineEntry]
     notes_readable: bool
     areas: frozenset[Area] = field(default_factory=frozenset)
+    newer: str | None = None  # the position to start the page of newer entries from, if any
+    older: str | None = None  # the position to start the page of older entries from, if any
 
 
 def _attach_client(kind: TimelineKind, record: Any, client: Client) -> None:
@@ -245,27 +271,60 @@ def _attach_client(kind: TimelineKind, record: Any, client: Client) -> None:
     setattr(owner, kind.client.split("__")[-1], client)
 
 
-def client_timeline(*, user: Any, client: Client, page_number: Any = 1) -> Timeline:
-    """Every care record about `client` that the user's roles may see, newest first, 25 a page.
+def _beyond(kind: TimelineKind, position: TimelinePosition, *, older: bool) -> Q:
+    """Records of `kind` on the far side of `position` in the order (day desc, kind, id desc):
+    the older ones, or the newer ones."""
+    op = "lt" if older else "gt"
+    if kind.key == position.kind:
+        return Q(**{f"{kind.day}__{op}": position.day}) | Q(**{kind.day: position.day, f"pk__{op}": position.pk})
+    # On the position's day, the kinds after it in the order are older, those before it newer.
+    same_day = kind.key > position.kind if older else kind.key < position.kind
+    return Q(**{f"{kind.day}__{op}{'e' if same_day else ''}": position.day})
 
-    One UNION ALL of (day, kind, id) over the kinds the user may see finds the page; then one query
-    per kind on the page loads its records: the same number of queries for 5 records or 5,000."""
-    areas = areas_of(user)
-    kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas]
-    parts = [
-        kind.model._default_manager.filter(**{kind.client: client})
-        .order_by()
-        .values(t_day=F(kind.day), t_kind=Value(kind.key, output_field=CharField()), t_id=F("pk"))
-        for kind in kinds
-    ]
-    union: QuerySet[Any, Any]
-    if parts:
-        union = parts[0].union(*parts[1:], all=True).order_by("-t_day", "t_kind", "-t_id")
-    else:
-        union = SessionAttendance.objects.none().values("pk")
-    page = Paginator(union, TIMELINE_PAGE_SIZE).get_page(page_number)
+
+def timeline_rows(
+    kinds: list[TimelineKind],
+    client: Client,
+    *,
+    limit: int,
+    older_than: TimelinePosition | None = None,
+    newer_than: TimelinePosition | None = None,
+) -> list[dict[str, Any]]:
+    """Up to `limit` (t_day, t_kind, t_id) rows of the client's records of these kinds, newest
+    first (or, with `newer_than`, the `limit` just newer than it, oldest first).
+
+    One UNION ALL over the kinds. On PostgreSQL each kind gives only its first `limit` rows in the
+    order, read backwards from its (client, day) index where it has one: a page costs the same for
+    a client with 10 records as with 10,000, on the first page or the hundredth."""
+    descending = newer_than is None
+    sign = "-" if descending else ""
+    per_kind_limit = connection.features.supports_slicing_ordering_in_compound
+    parts = []
+    for kind in kinds:
+        records = kind.model._default_manager.filter(**{kind.client: client})
+        if older_than is not None or newer_than is not None:
+            position = older_than or newer_than
+            assert position is not None  # noqa: S101 (for mypy)
+            records = records.filter(_beyond(kind, position, older=descending))
+        part = records.values(t_day=F(kind.day), t_kind=Value(kind.key, output_field=CharField()), t_id=F("pk"))
+        if per_kind_limit:
+            part = part.order_by(f"{sign}t_day", f"{sign}t_id")[:limit]
+        else:
+            part = part.order_by()
+        parts.append(part)
+    if not parts:
+        return []
+    union = parts[0].union(*parts[1:], all=True)
+    kind_order = "t_kind" if descending else "-t_kind"
+    return list(union.order_by(f"{sign}t_day", kind_order, f"{sign}t_id")[:limit])
+
+
+def timeline_records(
+    kinds: list[TimelineKind], rows: list[dict[str, Any]], client: Client | None = None
+) -> dict[tuple[str, int], Any]:
+    """The records the rows name, by (kind, id): one query per kind among them."""
     wanted: dict[str, list[int]] = defaultdict(list)
-    for row in page.object_list:
+    for row in rows:
         wanted[row["t_kind"]].append(row["t_id"])
     loaded: dict[tuple[str, int], Any] = {}
     for kind in kinds:
@@ -273,18 +332,41 @@ def client_timeline(*, user: Any, client: Client, page_number: Any = 1) -> Timel
             continue
         records = kind.model._default_manager.select_related(*kind.related).filter(pk__in=wanted[kind.key])
         for record in records:
-            _attach_client(kind, record, client)
+            if client is not None:
+                _attach_client(kind, record, client)
             loaded[(kind.key, record.pk)] = record
+    return loaded
+
+
+def client_timeline(*, user: Any, client: Client, older: str | None = None, newer: str | None = None) -> Timeline:
+    """Every care record about `client` that the user's roles may see, newest first, 25 a page:
+    the newest, those just older than the position `older`, or just newer than `newer`.
+
+    One query finds the page (see `timeline_rows`); then one query per kind on the page loads its
+    records: the same queries for 5 records or 5,000, on any page."""
+    areas = areas_of(user)
+    kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas]
+    older_than = TimelinePosition.parse(older)
+    newer_than = None if older_than else TimelinePosition.parse(newer)
+    rows = timeline_rows(kinds, client, limit=TIMELINE_PAGE_SIZE + 1, older_than=older_than, newer_than=newer_than)
+    more = len(rows) > TIMELINE_PAGE_SIZE
+    rows = rows[:TIMELINE_PAGE_SIZE]
+    if newer_than is not None:
+        rows.reverse()
+    loaded = timeline_records(kinds, rows, client)
     entries = [
         TimelineEntry(day=row["t_day"], kind=row["t_kind"], record=loaded[(row["t_kind"], row["t_id"])])
-        for row in page.object_list
+        for row in rows
         if (row["t_kind"], row["t_id"]) in loaded
     ]
+    has_newer = more if newer_than is not None else older_than is not None
+    has_older = more if newer_than is None else True
     return Timeline(
-        page=page,
         entries=entries,
         notes_readable=Area.COUNSELING in areas and can_read_counseling_notes(user, client),
         areas=areas,
+        newer=entries[0].position if entries and has_newer else None,
+        older=entries[-1].position if entries and has_older else None,
     )
 
 

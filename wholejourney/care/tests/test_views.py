@@ -4,6 +4,8 @@ records of each kind with the services' messages on bad input, the timeline and 
 from __future__ import annotations
 
 import datetime
+import html
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -595,7 +597,7 @@ def test_timeline_query_count_does_not_grow_with_history(
     assert short_page.content.decode().count('<p class="when">') == 5
     body = long_page.content.decode()
     assert body.count('<p class="when">') == 25
-    assert "Page 1 of 3" in body
+    assert 'rel="next"' in body and 'rel="prev"' not in body  # the Older link, no Newer
     for kind in ("Counseling session", "Legal advice", "Career advice", "Follow-up by phone", "Education: Materials"):
         assert kind in body
 
@@ -609,11 +611,46 @@ def test_timeline_is_newest_first_and_pages_through_everything(client: HttpClien
     browser = signed_in(client, cast.director)
     url = reverse("care:timeline", kwargs={"pk": sokha.pk})
 
-    first, second = browser.get(url).content.decode(), browser.get(url + "?page=2").content.decode()
+    first = browser.get(url).content.decode()
+    second = browser.get(url + _link(first, "older")).content.decode()
+    back = browser.get(url + _link(second, "newer")).content.decode()
 
     assert first.count('<p class="when">') == 25 and second.count('<p class="when">') == 5
     assert first.index(dmy(days_ago(1))) < first.index(dmy(days_ago(6)))
     assert dmy(days_ago(28)) in second  # the oldest: education, two days before the last round
+    assert 'rel="next"' not in second  # nothing older
+    assert _entries(back) == _entries(first) and 'rel="prev"' not in back
+
+
+def test_timeline_pages_keep_their_place_among_records_of_one_day(client: HttpClient, cast: Cast) -> None:
+    staff(cast, Role.COUNSELOR, username="counselor")
+    sokha, _case = client_in_care(cast, opened_days_ago=400)
+    day = days_ago(3)
+    for n in range(30):
+        services.visit_record(actor=cast.case_manager, client=sokha, mode="phone", visited_on=day, note=f"call {n}")
+        services.counseling_session_record(actor=User.objects.get(username="counselor"), held_on=day, attendees=[sokha])
+    browser = signed_in(client, cast.director)
+    url = reverse("care:timeline", kwargs={"pk": sokha.pk})
+
+    pages = [browser.get(url).content.decode()]
+    while 'rel="next"' in pages[-1]:
+        pages.append(browser.get(url + _link(pages[-1], "older")).content.decode())
+    seen = [entry for page in pages for entry in _entries(page)]
+
+    assert [page.count('<p class="when">') for page in pages] == [25, 25, 10]
+    assert len(set(seen)) == 60  # every record once, none twice, though all share one day
+
+
+def _link(page: str, direction: str) -> str:
+    """The query string of the page's Newer or Older link."""
+    found = re.search(rf'href="(\?{direction}=[^"]+)" rel=', page)
+    assert found, f"no {direction} link"
+    return html.unescape(found.group(1))
+
+
+def _entries(page: str) -> list[str]:
+    timeline = page[page.index('<ol class="timeline">') : page.index("</ol>", page.index('<ol class="timeline">'))]
+    return re.findall(r"<li .*?</li>", timeline, flags=re.S)
 
 
 # --- my tasks --------------------------------------------------------------------------------

@@ -23,7 +23,9 @@ from wholejourney.core.http import AuthedHttpRequest
 def timeline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Everything done for the client, newest first, each entry only to those who may see its kind."""
     client = client_get_for(user=request.user, pk=pk)
-    found = selectors.client_timeline(user=request.user, client=client, page_number=request.GET.get("page"))
+    found = selectors.client_timeline(
+        user=request.user, client=client, older=request.GET.get("older"), newer=request.GET.get("newer")
+    )
     client_services.client_record_view(actor=request.user, client=client, fields=["timeline"])
     record_links = [
         (reverse(f"care:{kind.name}_new", kwargs={"pk": client.pk}), kind.title)
@@ -35,7 +37,6 @@ def timeline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "client": client,
         "timeline": found,
-        "page": found.page,
         "record_links": record_links,
         "may_record_session": has_permission(request.user, Permission.RECORD_COUNSELING, obj=client),
         "currency": client.office.currency,
