@@ -121,3 +121,16 @@ def media(settings: Any, tmp_path: Path) -> Path:
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
     }
     return tmp_path
+
+
+@pytest.fixture
+def background_worker(settings: Any) -> None:
+    """Queue tasks in the database, as in production, instead of running them inside the request;
+    the test runs them with `run_the_worker` once it has seen the page wait."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_the_worker() -> None:
+    from django.core.management import call_command
+
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)

@@ -13,22 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, sign_in
+from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, run_the_worker, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def background_worker(settings: Any) -> None:
-    """Queue tasks in the database, as in production, instead of running them inside the request."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_the_worker() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
 
 
 def workbook(path: Path, *, mistakes: bool) -> Path:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Console, sign_in
+from tests.browser.conftest import Console, run_the_worker, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def drill_into_three_figures(page: Any, screenshot_dir: Path, who: str) -> list[
 
 
 def test_director_and_me_officer_read_the_2023_report_drill_down_and_download_the_pdf(
-    page: Any, console: Console, screenshot_dir: Path, media: Path, demo_office: None
+    page: Any, console: Console, screenshot_dir: Path, media: Path, demo_office: None, background_worker: None
 ) -> None:
     sign_in(page, "director")
     open_2023_report(page)
@@ -58,6 +58,10 @@ def test_director_and_me_officer_read_the_2023_report_drill_down_and_download_th
     page.get_by_role("link", name="PDF and spreadsheet").click()
     page.get_by_label("Format").select_option("pdf")
     page.get_by_role("button", name="Make the file").click()
+    # Queued: the row shows its progress; once the worker has made the file, the download link
+    # replaces the bar without a reload.
+    expect(page.locator("#report-files progress")).to_have_attribute("value", "0")
+    run_the_worker()
     download_link = page.get_by_role("link", name="Download").first
     expect(download_link).to_be_visible()
     with page.expect_download() as download_info:

@@ -57,4 +57,9 @@ def job_status(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A job's progress; htmx polls the partial until the job is finished."""
     job = get_object_or_404(selectors.jobs_visible_to(request.user), pk=pk)
     template = "core/_job_progress.html" if request.htmx else "core/job.html"
-    return render(request, template, {"job": job})
+    response = render(request, template, {"job": job})
+    if request.htmx and job.is_finished:
+        # The page around the bar may have more to show now (a download link, counts): it listens
+        # for this event and refreshes its own part.
+        response["HX-Trigger"] = "jobFinished"
+    return response
