@@ -34,22 +34,35 @@ def _matching_ids(kind: IndexKind, value: str) -> QuerySet[ClientLookup]:
     return ClientLookup.objects.filter(kind=kind, digest=digest)
 
 
+# A common name can match hundreds of clients; a list that long helps nobody find the one person.
+SEARCH_LIMIT = 20
+
+
 def client_search(*, user: Any, kind: IndexKind, value: str) -> dict[str, Any]:
     """Exact-match search by full name, phone or ID number.
 
-    Returns the matches the user may open, how many more exist in their office outside their
-    caseload (they may break the glass), and whether any exists in another office (only the fact:
-    the director can ask that office)."""
+    Returns the matches the user may open, those in their office outside their caseload (they may
+    break the glass), whether any exists in another office (only the fact: the director can ask
+    that office), and whether more matched than SEARCH_LIMIT of each are shown."""
     lookups = _matching_ids(kind, value)
     client_ids = set(lookups.values_list("client_id", flat=True))
     if not client_ids:
-        return {"visible": [], "outside_caseload": [], "other_office": False}
-    visible = list(clients_visible_to(user).filter(pk__in=client_ids))
+        return {"visible": [], "outside_caseload": [], "other_office": False, "more": False}
+    visible = list(clients_visible_to(user).filter(pk__in=client_ids).order_by("code")[: SEARCH_LIMIT + 1])
     # The same queries whether or not every match is in the caseload: the number of queries does
     # not depend on how many clients share the name (benchmarks/caseload.py).
-    rest = Client.objects.filter(pk__in=lookups.values("client_id"), erased_at__isnull=True).exclude(
-        pk__in=[c.pk for c in visible]
+    rest = Client.objects.filter(pk__in=client_ids, erased_at__isnull=True).exclude(
+        pk__in=clients_visible_to(user).order_by().values("pk")
     )
-    same_office = list(rest.filter(office_id=user.office_id).only("pk", "code", "office_id")) if user.office_id else []
+    same_office = (
+        list(rest.filter(office_id=user.office_id).order_by("code").only("pk", "code", "office_id")[: SEARCH_LIMIT + 1])
+        if user.office_id
+        else []
+    )
     other_office = rest.exclude(office_id=user.office_id).exists() if user.office_id else False
-    return {"visible": visible, "outside_caseload": same_office, "other_office": other_office}
+    return {
+        "visible": visible[:SEARCH_LIMIT],
+        "outside_caseload": same_office[:SEARCH_LIMIT],
+        "other_office": other_office,
+        "more": len(visible) > SEARCH_LIMIT or len(same_office) > SEARCH_LIMIT,
+    }

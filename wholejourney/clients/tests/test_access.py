@@ -378,6 +378,25 @@ def test_search_by_full_name_finds_the_case_managers_client(
     assert NAME in text(response)
 
 
+def test_a_common_name_lists_a_page_of_matches_and_says_there_are_more(
+    client: HttpClient, cast: Cast, settings: Any
+) -> None:
+    from wholejourney.clients.selectors import SEARCH_LIMIT
+
+    mine = [new_client(cast, team=cast.team, case_manager=cast.case_manager) for _ in range(SEARCH_LIMIT + 2)]
+    for _ in range(SEARCH_LIMIT + 1):
+        new_client(cast, team=cast.other_team)
+    as_user(client, cast.case_manager)
+
+    page = text(client.get(SEARCH, {"kind": "name", "q": NAME}, HTTP_HX_REQUEST="true"))
+
+    assert len(re.findall(r'href="/clients/\d+/"', page)) == SEARCH_LIMIT
+    assert page.count("matches but is not in your caseload") == SEARCH_LIMIT
+    assert "More clients match than are listed here." in page
+    # No client of the caseload is offered as "outside the caseload" because it was not listed.
+    assert all(f"{c.code} matches but" not in page for c in mine)
+
+
 def test_search_by_part_of_a_name_finds_nothing(client: HttpClient, cast: Cast, dara: Client) -> None:
     as_user(client, cast.case_manager)
 
