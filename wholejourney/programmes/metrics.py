@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.core.models import Office
+from wholejourney.partners.models import Organisation
 from wholejourney.programmes.models import (
     Activity,
     ActivityKind,
@@ -211,9 +212,12 @@ def tic_pfa_improved_pct(period: Period, office: Office | None) -> MetricResult:
         definition=_("Participants, and the distinct organisations they represented, at national consultation workshops in the period."))  # fmt: skip
 def national_consultation(period: Period, office: Office | None) -> MetricResult:
     people = attendees(period, office, ActivityKind.NATIONAL_CONSULTATION)
-    organisations = people.exclude(organisation__isnull=True).values("organisation_id").distinct().count()
+    organisations = Organisation.objects.filter(
+        pk__in=people.exclude(organisation__isnull=True).values("organisation_id")
+    )
     return MetricResult(
-        {"participants": people.count(), "organisations": organisations}, parts={"participants": people}
+        {"participants": people.count(), "organisations": organisations.count()},
+        parts={"participants": people, "organisations": organisations},
     )
 
 
