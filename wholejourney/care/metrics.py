@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import (
@@ -130,9 +130,8 @@ def survivors_employed(period: Period, office: Office | None) -> MetricResult:
         pk__in=_of(Employment, office).filter(_overlapping(period)).values("client_id")
     ).order_by("code")
     female = employed.filter(sex=Sex.FEMALE)
-    return MetricResult(
-        {"total": employed.count(), "female": female.count()}, parts={"total": employed, "female": female}
-    )
+    counts = employed.aggregate(total=Count("pk"), female=Count("pk", filter=Q(sex=Sex.FEMALE)))
+    return MetricResult(counts, parts={"total": employed, "female": female})
 
 
 @metric(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.cases.models import (
@@ -69,20 +69,20 @@ def survivors_supported(period: Period, office: Office | None) -> MetricResult:
     ),
 )
 def survivors_by_abuse_type(period: Period, office: Office | None) -> MetricResult:
-    latest_type = Subquery(
-        cases_in(office)
-        .filter(active_in(period), client_id=OuterRef("pk"))
-        .order_by("-opened_on", "-pk")
-        .values("primary_abuse_type")[:1]
+    active = cases_in(office).filter(active_in(period))
+    newer = active.filter(client_id=OuterRef("client_id")).filter(
+        Q(opened_on__gt=OuterRef("opened_on")) | Q(opened_on=OuterRef("opened_on"), pk__gt=OuterRef("pk"))
     )
-    clients = supported_clients(period, office).annotate(abuse_type=latest_type)
-    counts = {row["abuse_type"]: row["n"] for row in _count_by(clients, "abuse_type")}
-    parts = {kind.value: clients.filter(abuse_type=kind.value) for kind in AbuseType}
+    # Each supported client's latest active case: the one no newer active case of theirs follows.
+    latest = active.exclude(Exists(newer))
+    rows = latest.order_by().values("primary_abuse_type").annotate(n=Count("client_id", distinct=True))
+    counts = {row["primary_abuse_type"]: row["n"] for row in rows}
+    supported = supported_clients(period, office)
+    parts = {
+        kind.value: supported.filter(pk__in=latest.filter(primary_abuse_type=kind.value).values("client_id"))
+        for kind in AbuseType
+    }
     return MetricResult({kind.value: counts.get(kind.value, 0) for kind in AbuseType}, parts=parts)
-
-
-def _count_by(queryset: QuerySet[Client], field: str) -> QuerySet[Any]:
-    return queryset.order_by().values(field).annotate(n=Count("pk"))
 
 
 @metric(
@@ -160,8 +160,9 @@ def survivors_closed(period: Period, office: Office | None) -> MetricResult:
 
 def _referral_share(period: Period, office: Office | None, kinds: frozenset[str]) -> MetricResult:
     opened = cases_in(office).filter(opened_on__gte=period.start, opened_on__lte=period.end)
-    referred = opened.filter(referral__organisation__kind__in=kinds)
-    return MetricResult(percent(referred.count(), opened.count()), referred)
+    by_kind = Q(referral__organisation__kind__in=kinds)
+    counts = opened.aggregate(opened=Count("pk"), referred=Count("pk", filter=by_kind))
+    return MetricResult(percent(counts["referred"], counts["opened"]), opened.filter(by_kind))
 
 
 @metric(

@@ -4,17 +4,15 @@ of our own from the stability clock: who became whole, how long runs took, what 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Client
 from wholejourney.core.models import Office
-from wholejourney.outcomes.clock import DOMAINS, Clock
-from wholejourney.outcomes.models import Assessment, CrisisEvent, EconomicSurvey, Instrument
-from wholejourney.outcomes.services import clock_from
-from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent, shared
+from wholejourney.outcomes.clock import DOMAINS
+from wholejourney.outcomes.models import Assessment, ClockRun, EconomicSurvey
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent
 
 
 def _in_office(queryset: QuerySet[Client], office: Office | None) -> QuerySet[Client]:
@@ -31,34 +29,37 @@ def _in_office(queryset: QuerySet[Client], office: Office | None) -> QuerySet[Cl
     ),
 )
 def psychosocial_improved_pct(period: Period, office: Office | None) -> MetricResult:
+    in_period = Assessment.objects.filter(assessed_on__gte=period.start, assessed_on__lte=period.end)
     baseline = Assessment.objects.filter(client=OuterRef("pk"), kind=Assessment.Kind.BASELINE).order_by(
         "assessed_on", "pk"
     )
-    latest = Assessment.objects.filter(
-        client=OuterRef("pk"), assessed_on__gte=period.start, assessed_on__lte=period.end
-    ).order_by("-assessed_on", "-pk")
-    clients = _in_office(Client.objects.all(), office).annotate(
+    latest = in_period.filter(client=OuterRef("pk")).order_by("-assessed_on", "-pk")
+    # Only a client assessed in the period can count: the four lookups run for those alone.
+    clients = _in_office(Client.objects.filter(pk__in=in_period.values("client_id")), office).annotate(
         baseline_on=Subquery(baseline.values("assessed_on")[:1]),
         baseline_score=Subquery(baseline.values("wellbeing_score")[:1]),
         latest_on=Subquery(latest.values("assessed_on")[:1]),
         latest_score=Subquery(latest.values("wellbeing_score")[:1]),
     )
     assessed = clients.filter(baseline_on__isnull=False, latest_on__gt=F("baseline_on"))
-    improved = assessed.filter(latest_score__gt=F("baseline_score"))
-    return MetricResult(percent(improved.count(), assessed.count()), improved.order_by("code"))
+    better = Q(latest_score__gt=F("baseline_score"))
+    counts = assessed.aggregate(assessed=Count("pk"), improved=Count("pk", filter=better))
+    return MetricResult(percent(counts["improved"], counts["assessed"]), assessed.filter(better).order_by("code"))
 
 
 def _survey_share(period: Period, office: Office | None, question: str) -> MetricResult:
-    surveys = EconomicSurvey.objects.filter(
-        surveyed_on__gte=period.start, surveyed_on__lte=period.end, **{f"{question}__isnull": False}
-    )
+    answered = {"surveyed_on__gte": period.start, "surveyed_on__lte": period.end, f"{question}__isnull": False}
+    surveys = EconomicSurvey.objects.filter(**answered)
     if office:
         surveys = surveys.filter(client__office=office)
-    # A client surveyed twice in the period counts once, with their latest answer.
-    latest = surveys.filter(client=OuterRef("client")).order_by("-surveyed_on", "-pk").values("pk")[:1]
-    answers = surveys.filter(pk=Subquery(latest))
-    yes = answers.filter(**{question: True})
-    return MetricResult(percent(yes.count(), answers.count()), yes)
+    # A client surveyed twice in the period counts once, with their latest answer: the one no later
+    # answer of theirs follows.
+    later = EconomicSurvey.objects.filter(client=OuterRef("client"), **answered).filter(
+        Q(surveyed_on__gt=OuterRef("surveyed_on")) | Q(surveyed_on=OuterRef("surveyed_on"), pk__gt=OuterRef("pk"))
+    )
+    answers = surveys.exclude(Exists(later))
+    counts = answers.aggregate(answers=Count("pk"), yes=Count("pk", filter=Q(**{question: True})))
+    return MetricResult(percent(counts["yes"], counts["answers"]), answers.filter(**{question: True}))
 
 
 @metric(
@@ -83,33 +84,20 @@ def income_covers_needs_pct(period: Period, office: Office | None) -> MetricResu
     return _survey_share(period, office, "income_covers_needs")
 
 
-def clocks(period: Period, office: Office | None) -> list[tuple[Client, Clock]]:
-    """Every assessed client's clock as of the period's end, computed once per report (three
-    metrics and a chart use it) from three queries whatever the number of clients."""
-    return shared(("clocks", period, office.pk if office else None), lambda: _compute_clocks(period, office))
+def clock_runs_of(office: Office | None) -> QuerySet[ClockRun]:
+    """The stored runs of the clocks of the office's clients (kept in step with their records)."""
+    runs = ClockRun.objects.all()
+    return runs.filter(client__office=office) if office else runs
 
 
-def _compute_clocks(period: Period, office: Office | None) -> list[tuple[Client, Clock]]:
-    clients = list(
-        _in_office(Client.objects.filter(pk__in=Assessment.objects.values("client_id")), office)
-        .select_related("data_key")
-        .order_by("code")
+def whole_in(period: Period, office: Office | None) -> QuerySet[ClockRun]:
+    """The runs that made their client whole in the period: they reached their length on a day of
+    it and nothing reset them up to and including that day."""
+    return (
+        clock_runs_of(office)
+        .filter(whole_on__gte=period.start, whole_on__lte=period.end)
+        .filter(Q(reset_on__isnull=True) | Q(reset_on__gt=F("whole_on")))
     )
-    ids = [client.pk for client in clients]
-    instruments = {instrument.pk: instrument for instrument in Instrument.objects.all()}
-    assessments: dict[int, list[Assessment]] = defaultdict(list)
-    scores = [f"{domain}_score" for domain in DOMAINS]
-    for assessment in Assessment.objects.filter(client_id__in=ids).only(
-        "client_id", "instrument_id", "assessed_on", *scores
-    ):
-        assessment.instrument = instruments[assessment.instrument_id]
-        assessments[assessment.client_id].append(assessment)
-    crises: dict[int, list[CrisisEvent]] = defaultdict(list)
-    for crisis in CrisisEvent.objects.filter(client_id__in=ids).only("client_id", "occurred_on", "domains"):
-        crises[crisis.client_id].append(crisis)
-    return [
-        (client, clock_from(client, assessments[client.pk], crises[client.pk], as_of=period.end)) for client in clients
-    ]
 
 
 @metric(
@@ -121,11 +109,8 @@ def _compute_clocks(period: Period, office: Office | None) -> list[tuple[Client,
     ),
 )
 def clients_reached_wholeness(period: Period, office: Office | None) -> MetricResult:
-    whole = [
-        c.pk for c, clock in clocks(period, office) if any(period.start <= d <= period.end for d in clock.whole_dates)
-    ]
-    clients = Client.objects.filter(pk__in=whole).order_by("code")
-    return MetricResult(len(whole), clients)
+    clients = Client.objects.filter(pk__in=whole_in(period, office).values("client_id")).order_by("code")
+    return MetricResult(clients.count(), clients)
 
 
 @metric(
@@ -137,12 +122,7 @@ def clients_reached_wholeness(period: Period, office: Office | None) -> MetricRe
     ),
 )
 def median_run_days(period: Period, office: Office | None) -> MetricResult:
-    lengths = []
-    for _client, clock in clocks(period, office):
-        starts = [e.day for e in clock.events if e.kind == "start"]
-        for whole in clock.whole_dates:
-            if period.start <= whole <= period.end:
-                lengths.append((whole - max(d for d in starts if d < whole)).days)
+    lengths = [(whole - start).days for start, whole in whole_in(period, office).values_list("started_on", "whole_on")]
     return MetricResult(round(statistics.median(lengths)) if lengths else None)
 
 
@@ -155,9 +135,8 @@ def median_run_days(period: Period, office: Office | None) -> MetricResult:
     ),
 )
 def clock_resets_by_domain(period: Period, office: Office | None) -> MetricResult:
-    counts: Counter[str] = Counter()
-    for _client, clock in clocks(period, office):
-        for event in clock.events:
-            if event.kind == "reset" and period.start <= event.day <= period.end:
-                counts.update({reason.split(":", 1)[1] for reason in event.reasons})
-    return MetricResult({domain: counts.get(domain, 0) for domain in DOMAINS})
+    resets = clock_runs_of(office).filter(reset_on__gte=period.start, reset_on__lte=period.end)
+    counts = resets.aggregate(
+        **{domain: Count("pk", filter=Q(reset_reason__contains=f":{domain}")) for domain in DOMAINS}
+    )
+    return MetricResult({domain: counts[domain] for domain in DOMAINS})

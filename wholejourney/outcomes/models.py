@@ -218,6 +218,44 @@ class ClockState(models.Model):
         return f"clock of client {self.client_id}"
 
 
+class ClockRun(models.Model):
+    """One run of a client's stability clock: from the day all four domains were stable, for the
+    months the rule requires, until a crisis or an unstable assessment reset it (open while it
+    runs). Derived like ClockState, and rewritten with it from the records whenever they change.
+
+    The client became whole on `whole_on` if nothing reset the run up to and including that day
+    (`reset_on` empty or later). So the report counts wholeness, run lengths and resets in any
+    period, and the clock states on any day, as plain queries over these rows."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="clock_runs")
+    started_on = models.DateField()
+    required_months = models.PositiveSmallIntegerField()
+    whole_on = models.DateField(help_text="When the run completes (or completed), unless it is reset first.")
+    reset_on = models.DateField(null=True, blank=True)
+    # What reset it, as on ClockState: "assessment:economic,crisis:protection".
+    reset_reason = models.CharField(max_length=200, blank=True)
+
+    class Privacy:
+        plain = ["id", "client", "started_on", "required_months", "whole_on", "reset_on", "reset_reason"]
+
+    class Meta:
+        ordering = ["client", "started_on"]
+        indexes = [
+            models.Index(fields=["whole_on"], name="clockrun_whole_on_idx"),
+            models.Index(fields=["reset_on"], name="clockrun_reset_on_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "started_on"], name="clockrun_one_per_start"),
+            models.CheckConstraint(
+                condition=Q(reset_on__isnull=True) | Q(reset_on__gt=models.F("started_on")),
+                name="clockrun_reset_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"clock run of client {self.client_id} from {self.started_on}"
+
+
 class ClockFlag(models.Model):
     """Something about a clock a supervisor must look at, e.g. a crisis entered with a date before a
     closure as "goals achieved". The closure stands; the flag asks a person to judge it."""

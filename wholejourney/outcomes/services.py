@@ -1,7 +1,8 @@
 """Recording assessments, crises and surveys, and keeping each client's clock state in step.
 
 The clock itself is computed in `outcomes.clock` from the records; this module only gathers the
-records, stores the result in ClockState (the one place dashboards read) and raises flags."""
+records, stores the result in ClockState (the one place dashboards read) and its runs in ClockRun
+(what the report counts), and raises flags."""
 
 from __future__ import annotations
 
@@ -27,12 +28,13 @@ from wholejourney.care.models import Domain
 from wholejourney.care.services import check_day_in_case
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason
 from wholejourney.clients.models import Client
-from wholejourney.outcomes.clock import AssessmentFact, Clock, CrisisFact, compute_clock
+from wholejourney.outcomes.clock import AssessmentFact, Clock, CrisisFact, add_months, compute_clock
 from wholejourney.outcomes.instruments import DEFAULT_KEY, install_default_instrument
 from wholejourney.outcomes.models import (
     Assessment,
     AssessmentAnswer,
     ClockFlag,
+    ClockRun,
     ClockState,
     CrisisEvent,
     EconomicSurvey,
@@ -273,17 +275,45 @@ def _state_fields(clock: Clock) -> dict[str, Any]:
 CLOCK_STATE_FIELDS = tuple(_state_fields(Clock()))
 
 
+def clock_runs(client_id: int, clock: Clock) -> list[ClockRun]:
+    """The runs of a computed clock, as `ClockRun` stores them."""
+    runs: list[ClockRun] = []
+    current: ClockRun | None = None
+    for event in clock.events:
+        if event.kind == "start" and event.required_months is not None:
+            current = ClockRun(
+                client_id=client_id,
+                started_on=event.day,
+                required_months=event.required_months,
+                whole_on=add_months(event.day, event.required_months),
+            )
+            runs.append(current)
+        elif event.kind == "reset" and current is not None:
+            current.reset_on, current.reset_reason = event.day, ",".join(event.reasons)[:200]
+            current = None
+    return runs
+
+
+def _runs_write(clocks: Mapping[int, Clock]) -> None:
+    """Replace the stored runs of these clients by those of their clocks."""
+    ClockRun.objects.filter(client_id__in=list(clocks)).delete()
+    ClockRun.objects.bulk_create([run for client_id, clock in clocks.items() for run in clock_runs(client_id, clock)])
+
+
 def _refresh_now(client: Client) -> ClockState:
-    state, _created = ClockState.objects.update_or_create(client=client, defaults=_state_fields(clock_for(client)))
+    clock = clock_for(client)
+    with transaction.atomic():
+        state, _created = ClockState.objects.update_or_create(client=client, defaults=_state_fields(clock))
+        _runs_write({client.pk: clock})
     return state
 
 
 def clock_rebuild(*, batch_size: int = 1000) -> int:
-    """Rewrite the clock state of every client from their records (`wholejourney clock rebuild`):
-    after a change to the clock's rules, a restore, or a bulk load that bypassed the services.
+    """Rewrite the clock state and runs of every client from their records (`wholejourney clock
+    rebuild`): after a change to the clock's rules, a restore, or a bulk load that bypassed the services.
 
     Works through the clients in batches: per batch, one query for the clients, one for their
-    assessments, one for their crises and one upsert. Returns the number of clients."""
+    assessments, one for their crises, one upsert and the runs replaced. Returns the number of clients."""
     instruments = {instrument.pk: instrument for instrument in Instrument.objects.all()}
     done, last_pk = 0, 0
     while True:
@@ -296,8 +326,9 @@ def clock_rebuild(*, batch_size: int = 1000) -> int:
 
 
 def clock_states_write(clients: Sequence[Client], *, instruments: dict[int, Instrument] | None = None) -> None:
-    """Compute and store the clock state of these clients from their records, with one query for their
-    assessments, one for their crises and one upsert (a rebuild, or an import at its end)."""
+    """Compute and store the clock state and runs of these clients from their records, with one query
+    for their assessments, one for their crises, one upsert and the runs replaced (a rebuild, or an
+    import at its end)."""
     if instruments is None:
         instruments = {instrument.pk: instrument for instrument in Instrument.objects.all()}
     ids = [client.pk for client in clients]
@@ -308,10 +339,8 @@ def clock_states_write(clients: Sequence[Client], *, instruments: dict[int, Inst
     crises: dict[int, list[CrisisEvent]] = defaultdict(list)
     for crisis in CrisisEvent.objects.filter(client_id__in=ids).only("client_id", "occurred_on", "domains"):
         crises[crisis.client_id].append(crisis)
-    rows = [
-        ClockState(client=client, **_state_fields(clock_from(client, assessments[client.pk], crises[client.pk])))
-        for client in clients
-    ]
+    clocks = {client.pk: clock_from(client, assessments[client.pk], crises[client.pk]) for client in clients}
+    rows = [ClockState(client=client, **_state_fields(clocks[client.pk])) for client in clients]
     with transaction.atomic():
         ClockState.objects.bulk_create(
             rows,
@@ -319,6 +348,7 @@ def clock_states_write(clients: Sequence[Client], *, instruments: dict[int, Inst
             unique_fields=["client"],
             update_fields=CLOCK_STATE_FIELDS,
         )
+        _runs_write(clocks)
 
 
 def clock_flag_resolve(*, actor: User, flag: ClockFlag) -> ClockFlag:

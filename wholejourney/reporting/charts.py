@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from wholejourney.care.models import CounselingSession, EconomicService, EducationSupport, LegalService, Visit
 from wholejourney.cases.metrics import supported_clients
 from wholejourney.core.models import Office
-from wholejourney.outcomes.metrics import clocks
+from wholejourney.outcomes.metrics import clock_runs_of
 from wholejourney.outcomes.models import ClockState
 from wholejourney.reporting.registry import Period
 
@@ -48,15 +48,24 @@ CLOCK_STATES: dict[str, str | Promise] = {
 def clock_states(period: Period, office: Office | None) -> dict[str, int]:
     """The survivors supported in the period by the state of their stability clock at its end
     (a client never assessed has not started); they add up to the survivors supported."""
-    supported = set(supported_clients(period, office).values_list("pk", flat=True))
-    counts = dict.fromkeys(CLOCK_STATES, 0)
-    seen = set()
-    for client, clock in clocks(period, office):
-        if client.pk in supported:
-            counts[clock.state] += 1
-            seen.add(client.pk)
-    counts[ClockState.State.NOT_STARTED.value] += len(supported - seen)
-    return counts
+    day = period.end
+    # The run going on that day, if any (runs of a client never overlap).
+    running = clock_runs_of(office).filter(client=OuterRef("pk"), started_on__lte=day)
+    running = running.filter(Q(reset_on__isnull=True) | Q(reset_on__gt=day))
+    counts = (
+        supported_clients(period, office)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            whole=Count("pk", filter=Exists(running.filter(whole_on__lte=day))),
+            running=Count("pk", filter=Exists(running.filter(whole_on__gt=day))),
+        )
+    )
+    return {
+        ClockState.State.NOT_STARTED.value: counts["total"] - counts["whole"] - counts["running"],
+        ClockState.State.RUNNING.value: counts["running"],
+        ClockState.State.WHOLE.value: counts["whole"],
+    }
 
 
 def _by_month(records: QuerySet[Any], field_name: str, period: Period) -> dict[str, int]:

@@ -14,6 +14,7 @@ from wholejourney.outcomes.clock import (
     add_months,
     compute_clock,
 )
+from wholejourney.outcomes.services import clock_runs
 
 ALL = frozenset(DOMAINS)
 D = datetime.date
@@ -202,3 +203,37 @@ def test_property_order_of_entry_does_not_matter(
     second = compute_clock(shuffled_facts, shuffled_events, as_of=AS_OF, birth_date=birth)
 
     assert first.events == second.events and first.state == second.state
+
+
+@settings(max_examples=600, deadline=None)
+@given(assessments, crises, births, days)
+def test_property_stored_runs_tell_the_clock_of_any_earlier_day(
+    facts: list[AssessmentFact], events: list[CrisisFact], birth: datetime.date | None, day: datetime.date
+) -> None:
+    """The runs stored once (ClockRun, computed as of today) say what the clock computed as of any
+    earlier day says: its whole dates, its resets and its state that day (what the report reads)."""
+    runs = clock_runs(0, compute_clock(facts, events, as_of=AS_OF, birth_date=birth))
+    then = compute_clock(facts, events, as_of=day, birth_date=birth)
+
+    whole = [r.whole_on for r in runs if r.whole_on <= day and (r.reset_on is None or r.reset_on > r.whole_on)]
+    resets = [(r.reset_on, r.reset_reason) for r in runs if r.reset_on is not None and r.reset_on <= day]
+    going = [r for r in runs if r.started_on <= day and (r.reset_on is None or r.reset_on > day)]
+    state = "not_started" if not going else "whole" if going[0].whole_on <= day else "running"
+
+    assert whole == then.whole_dates
+    assert resets == [(e.day, ",".join(e.reasons)) for e in then.events if e.kind == "reset"]
+    assert len(going) <= 1 and state == then.state
+
+
+@settings(max_examples=600, deadline=None)
+@given(assessments, crises, st.dates(min_value=D(1980, 1, 1), max_value=D(2018, 12, 31)))
+def test_property_year_of_birth_decides_the_rule_unless_a_run_starts_the_year_the_client_turns_fifteen(
+    facts: list[AssessmentFact], events: list[CrisisFact], birth: datetime.date
+) -> None:
+    """Why the migration that stores the runs reads the encrypted date of birth so rarely."""
+    exact = compute_clock(facts, events, as_of=AS_OF, birth_date=birth, birth_year=birth.year)
+    by_year = compute_clock(facts, events, as_of=AS_OF, birth_year=birth.year)
+
+    if not any(e.kind == "start" and e.day.year - birth.year == 15 for e in by_year.events):
+        assert by_year.events == exact.events and by_year.state == exact.state
+    assert [e.day for e in by_year.events if e.kind != "whole"] == [e.day for e in exact.events if e.kind != "whole"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
+from collections import Counter
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from django.core.management import call_command
 
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason
 from wholejourney.core.models import Office
+from wholejourney.outcomes.clock import DOMAINS
 from wholejourney.outcomes.models import ClockState
 from wholejourney.outcomes.services import clock_for
 from wholejourney.reporting.registry import Period, all_metrics, get_metric
@@ -115,6 +118,40 @@ def test_the_demo_shows_every_clock_state_today(demo_office: None) -> None:
     }
 
     assert states == {"not_started", "running", "whole"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("year", [2022, 2023])
+def test_clock_figures_from_the_stored_runs_equal_the_clock_computed_from_the_records(
+    demo_office: None, year: int
+) -> None:
+    from wholejourney.cases.metrics import supported_clients
+    from wholejourney.clients.models import Client
+    from wholejourney.outcomes.models import Assessment
+    from wholejourney.reporting.charts import clock_states
+
+    kh, period = Office.objects.get(code="KH"), Period.year(year)
+    assessed = Client.objects.filter(office=kh, pk__in=Assessment.objects.values("client_id"))
+    clocks = {client.pk: clock_for(client, as_of=period.end) for client in assessed.select_related("data_key")}
+    whole, lengths, resets = set(), [], Counter[str]()
+    for pk, clock in clocks.items():
+        for event in clock.events:
+            if not period.start <= event.day <= period.end:
+                continue
+            if event.kind == "whole":
+                whole.add(pk)
+                lengths.append(
+                    (event.day - max(e.day for e in clock.events if e.kind == "start" and e.day < event.day)).days
+                )
+            elif event.kind == "reset":
+                resets.update({reason.split(":")[1] for reason in event.reasons})
+    supported = set(supported_clients(period, kh).values_list("pk", flat=True))
+    states = Counter(clocks[pk].state if pk in clocks else "not_started" for pk in supported)
+
+    assert get_metric("clients_reached_wholeness").compute(period, kh).value == len(whole) > 0
+    assert get_metric("median_run_days").compute(period, kh).value == round(statistics.median(lengths))
+    assert get_metric("clock_resets_by_domain").compute(period, kh).value == {d: resets[d] for d in DOMAINS}
+    assert clock_states(period, kh) == {state: states[state] for state in ("not_started", "running", "whole")}
 
 
 # --- the report in every format, its drill-downs and its external edition (issue 9) -------------

@@ -1,4 +1,4 @@
-"""`wholejourney clock rebuild`: recompute every client's stored clock state from their records."""
+"""`wholejourney clock rebuild`: recompute every client's stored clock state and runs from their records."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         rebuild = sub.add_parser(
-            "rebuild", help="Recompute every ClockState (after a rule change, a restore or a bulk load)."
+            "rebuild", help="Recompute every ClockState and ClockRun (after a rule change, a restore or a bulk load)."
         )
         rebuild.add_argument("--batch-size", type=int, default=1000, help="clients per batch (default 1000)")
 
