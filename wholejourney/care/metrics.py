@@ -3,6 +3,7 @@ empowerment (definitions: ../shared/report-2023/metrics.yaml)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Count, Model, Q, QuerySet
@@ -27,7 +28,7 @@ from wholejourney.care.models import (
 )
 from wholejourney.clients.models import Client, Sex
 from wholejourney.core.models import Office
-from wholejourney.reporting.registry import MetricResult, Period, Sections, metric
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, shared
 
 
 def _of(model: type[Model], office: Office | None, client_path: str = "client") -> QuerySet[Any]:
@@ -45,8 +46,21 @@ def _overlapping(period: Period, start: str = "start", end: str = "end") -> Q:
 
 def _clients(records: QuerySet[Any], client_path: str = "client") -> MetricResult:
     """Distinct clients behind the records."""
-    clients = Client.objects.filter(pk__in=records.values(f"{client_path}__id")).order_by("code")
+    clients = _clients_of(records, client_path)
     return MetricResult(clients.count(), clients)
+
+
+def _clients_of(records: QuerySet[Any], client_path: str = "client") -> QuerySet[Client]:
+    return Client.objects.filter(pk__in=records.values(f"{client_path}__id")).order_by("code")
+
+
+def _counted(key: str, period: Period, office: Office | None, count: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """Figures of one table counted in one pass over its records, once per report (`shared`)."""
+    return shared((key, period, office.pk if office else None), count)
+
+
+def _distinct_clients(condition: Q) -> Count:
+    return Count("client_id", distinct=True, filter=condition)
 
 
 def _records(records: QuerySet[Any]) -> MetricResult:
@@ -106,7 +120,34 @@ def _economic(period: Period, office: Office | None, kinds: frozenset[str] | set
     definition=_("Distinct clients with a small-business grant, materials or follow-up support in the period."),
 )
 def small_business_support(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_economic(period, office, SMALL_BUSINESS_SUPPORT))
+    return _economic_figure(period, office, "small_business_support")
+
+
+# Each economic figure: the kinds of service it counts, and whether it counts clients (else records).
+ECONOMIC_FIGURES: dict[str, tuple[frozenset[str], bool]] = {
+    "small_business_support": (SMALL_BUSINESS_SUPPORT, True),
+    "business_coaching_sessions": (BUSINESS_COACHING, False),
+    "career_coaching": (frozenset({EconomicServiceKind.CAREER_COACHING}), True),
+    "business_plans": (frozenset({EconomicServiceKind.BUSINESS_PLAN}), True),
+    "career_advice": (frozenset({EconomicServiceKind.CAREER_ADVICE}), True),
+}
+
+
+def _economic_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
+    def count() -> dict[str, int]:
+        records = _of(EconomicService, office).filter(_dated("provided_on", period))
+        return records.aggregate(
+            **{
+                name: _distinct_clients(Q(kind__in=kinds)) if clients else Count("pk", filter=Q(kind__in=kinds))
+                for name, (kinds, clients) in ECONOMIC_FIGURES.items()
+            }
+        )
+
+    kinds, clients = ECONOMIC_FIGURES[figure]
+    records = _economic(period, office, kinds)
+    return MetricResult(
+        _counted("economic", period, office, count)[figure], _clients_of(records) if clients else records
+    )
 
 
 @metric(
@@ -116,7 +157,7 @@ def small_business_support(period: Period, office: Office | None) -> MetricResul
     definition=_("Distinct clients with an on-the-job training placement at a business partner during the period."),
 )
 def on_the_job_training(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(Training, office).filter(_overlapping(period), kind=Training.Kind.ON_THE_JOB))
+    return _training_figure(period, office, "on_the_job_training")
 
 
 @metric(
@@ -141,7 +182,7 @@ def survivors_employed(period: Period, office: Office | None) -> MetricResult:
     definition=_("Business coaching and business follow-up sessions dated in the period."),
 )
 def business_coaching_sessions(period: Period, office: Office | None) -> MetricResult:
-    return _records(_economic(period, office, BUSINESS_COACHING))
+    return _economic_figure(period, office, "business_coaching_sessions")
 
 
 @metric(
@@ -151,7 +192,7 @@ def business_coaching_sessions(period: Period, office: Office | None) -> MetricR
     definition=_("Distinct clients with a career coaching service in the period."),
 )
 def career_coaching(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_economic(period, office, {EconomicServiceKind.CAREER_COACHING}))
+    return _economic_figure(period, office, "career_coaching")
 
 
 @metric(
@@ -161,7 +202,7 @@ def career_coaching(period: Period, office: Office | None) -> MetricResult:
     definition=_("Distinct clients with a business-plan service in the period."),
 )
 def business_plans(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_economic(period, office, {EconomicServiceKind.BUSINESS_PLAN}))
+    return _economic_figure(period, office, "business_plans")
 
 
 @metric(
@@ -171,7 +212,7 @@ def business_plans(period: Period, office: Office | None) -> MetricResult:
     definition=_("Distinct clients with career advice (career pathway planning) in the period."),
 )
 def career_advice(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_economic(period, office, {EconomicServiceKind.CAREER_ADVICE}))
+    return _economic_figure(period, office, "career_advice")
 
 
 @metric(
@@ -191,7 +232,7 @@ def stipends(period: Period, office: Office | None) -> MetricResult:
     definition=_("Distinct clients in vocational training (TVET) during the period."),
 )
 def vocational_training(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(Training, office).filter(_overlapping(period), kind=Training.Kind.VOCATIONAL))
+    return _training_figure(period, office, "vocational_training")
 
 
 @metric(
@@ -201,7 +242,7 @@ def vocational_training(period: Period, office: Office | None) -> MetricResult:
     definition=_("Distinct clients whose vocational or on-the-job training was completed in the period."),
 )
 def tvet_completed(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(Training, office).filter(_dated("completed_on", period)))
+    return _training_figure(period, office, "tvet_completed")
 
 
 @metric(
@@ -216,6 +257,20 @@ def job_placements(period: Period, office: Office | None) -> MetricResult:
     )
 
 
+def _training_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
+    conditions = {
+        "on_the_job_training": _overlapping(period) & Q(kind=Training.Kind.ON_THE_JOB),
+        "vocational_training": _overlapping(period) & Q(kind=Training.Kind.VOCATIONAL),
+        "tvet_completed": _dated("completed_on", period),
+    }
+
+    def count() -> dict[str, int]:
+        return _of(Training, office).aggregate(**{name: _distinct_clients(q) for name, q in conditions.items()})
+
+    records = _of(Training, office).filter(conditions[figure])
+    return MetricResult(_counted("trainings", period, office, count)[figure], _clients_of(records))
+
+
 # --- education -------------------------------------------------------------------------------
 
 
@@ -226,7 +281,22 @@ def job_placements(period: Period, office: Office | None) -> MetricResult:
     definition=_("Distinct clients with an education support service in the period."),
 )
 def education_support(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(EducationSupport, office).filter(_dated("provided_on", period)))
+    return _education_figure(period, office, "education_support")
+
+
+def _education_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
+    conditions = {
+        "education_support": Q(),
+        "education_school_levels": Q(kind=EducationSupport.Kind.ENROLMENT, level__in=SCHOOL_LEVELS),
+    }
+    records = _of(EducationSupport, office).filter(_dated("provided_on", period))
+
+    def count() -> dict[str, int]:
+        return records.aggregate(**{name: _distinct_clients(q) for name, q in conditions.items()})
+
+    return MetricResult(
+        _counted("education", period, office, count)[figure], _clients_of(records.filter(conditions[figure]))
+    )
 
 
 @metric(
@@ -238,10 +308,7 @@ def education_support(period: Period, office: Office | None) -> MetricResult:
     ),
 )
 def education_school_levels(period: Period, office: Office | None) -> MetricResult:
-    enrolled = _of(EducationSupport, office).filter(
-        _dated("provided_on", period), kind=EducationSupport.Kind.ENROLMENT, level__in=SCHOOL_LEVELS
-    )
-    return _clients(enrolled)
+    return _education_figure(period, office, "education_school_levels")
 
 
 # --- legal and protection --------------------------------------------------------------------
@@ -266,7 +333,20 @@ def legal_support(period: Period, office: Office | None) -> MetricResult:
     ),
 )
 def court_case_support(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(LegalCase, office).filter(_overlapping(period, "opened_on", "ended_on")))
+    return _legal_case_figure(period, office, "court_case_support")
+
+
+def _legal_case_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
+    conditions = {
+        "court_case_support": _overlapping(period, "opened_on", "ended_on"),
+        "legal_cases_ended": _dated("ended_on", period),
+    }
+
+    def count() -> dict[str, int]:
+        return _of(LegalCase, office).aggregate(**{name: _distinct_clients(q) for name, q in conditions.items()})
+
+    records = _of(LegalCase, office).filter(conditions[figure])
+    return MetricResult(_counted("legal_cases", period, office, count)[figure], _clients_of(records))
 
 
 @metric(
@@ -291,4 +371,4 @@ def verdicts(period: Period, office: Office | None) -> MetricResult:
     ),
 )
 def legal_cases_ended(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(LegalCase, office).filter(_dated("ended_on", period)))
+    return _legal_case_figure(period, office, "legal_cases_ended")

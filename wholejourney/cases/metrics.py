@@ -21,7 +21,7 @@ from wholejourney.cases.models import (
 from wholejourney.clients.models import Client
 from wholejourney.core.models import Office
 from wholejourney.partners.models import GOVERNMENT_KINDS, OrganisationKind
-from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent, shared
 
 
 def cases_in(office: Office | None) -> QuerySet[Case]:
@@ -48,6 +48,11 @@ def supported_clients(period: Period, office: Office | None) -> QuerySet[Client]
     return _clients(cases_in(office).filter(active_in(period)).values("client_id"))
 
 
+def supported_count(period: Period, office: Office | None) -> int:
+    """How many clients were supported in the period, counted once per report (`shared`)."""
+    return shared(("supported", period, office.pk if office else None), supported_clients(period, office).count)
+
+
 @metric(
     id="survivors_supported",
     label=_("Survivors who received comprehensive support services"),
@@ -55,8 +60,7 @@ def supported_clients(period: Period, office: Office | None) -> QuerySet[Client]
     definition=_("Distinct clients whose case was active in the period."),
 )
 def survivors_supported(period: Period, office: Office | None) -> MetricResult:
-    clients = supported_clients(period, office)
-    return MetricResult(clients.count(), clients)
+    return MetricResult(supported_count(period, office), supported_clients(period, office))
 
 
 @metric(

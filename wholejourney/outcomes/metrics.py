@@ -4,8 +4,10 @@ of our own from the stability clock: who became whole, how long runs took, what 
 from __future__ import annotations
 
 import statistics
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Client
@@ -29,22 +31,35 @@ def _in_office(queryset: QuerySet[Client], office: Office | None) -> QuerySet[Cl
     ),
 )
 def psychosocial_improved_pct(period: Period, office: Office | None) -> MetricResult:
-    in_period = Assessment.objects.filter(assessed_on__gte=period.start, assessed_on__lte=period.end)
-    baseline = Assessment.objects.filter(client=OuterRef("pk"), kind=Assessment.Kind.BASELINE).order_by(
-        "assessed_on", "pk"
+    in_period = Q(assessed_on__gte=period.start, assessed_on__lte=period.end)
+    baseline_first: list[Any] = [Case(When(kind=Assessment.Kind.BASELINE, then=0), default=1), "assessed_on", "pk"]
+    latest_first: list[Any] = [Case(When(in_period, then=0), default=1), F("assessed_on").desc(), F("pk").desc()]
+
+    def first(expression: Any, order: list[Any]) -> Window:
+        return Window(FirstValue(expression), partition_by=[F("client_id")], order_by=order)
+
+    # One pass over the baseline and in-period assessments of the office's clients: each client's
+    # first baseline and latest assessment in the period, read off one row per client.
+    per_client = (
+        Assessment.objects.filter(Q(kind=Assessment.Kind.BASELINE) | in_period)
+        .filter(**({"client__office": office} if office else {}))
+        .annotate(
+            row=Window(RowNumber(), partition_by=[F("client_id")], order_by=baseline_first),
+            baseline_kind=first("kind", baseline_first),
+            baseline_on=first("assessed_on", baseline_first),
+            baseline_score=first("wellbeing_score", baseline_first),
+            latest_in_period=first(Case(When(in_period, then=1), default=0), latest_first),
+            latest_on=first("assessed_on", latest_first),
+            latest_score=first("wellbeing_score", latest_first),
+        )
     )
-    latest = in_period.filter(client=OuterRef("pk")).order_by("-assessed_on", "-pk")
-    # Only a client assessed in the period can count: the four lookups run for those alone.
-    clients = _in_office(Client.objects.filter(pk__in=in_period.values("client_id")), office).annotate(
-        baseline_on=Subquery(baseline.values("assessed_on")[:1]),
-        baseline_score=Subquery(baseline.values("wellbeing_score")[:1]),
-        latest_on=Subquery(latest.values("assessed_on")[:1]),
-        latest_score=Subquery(latest.values("wellbeing_score")[:1]),
+    assessed = per_client.filter(
+        row=1, baseline_kind=Assessment.Kind.BASELINE, latest_in_period=1, latest_on__gt=F("baseline_on")
     )
-    assessed = clients.filter(baseline_on__isnull=False, latest_on__gt=F("baseline_on"))
     better = Q(latest_score__gt=F("baseline_score"))
     counts = assessed.aggregate(assessed=Count("pk"), improved=Count("pk", filter=better))
-    return MetricResult(percent(counts["improved"], counts["assessed"]), assessed.filter(better).order_by("code"))
+    improved = Client.objects.filter(pk__in=assessed.filter(better).values("client_id")).order_by("code")
+    return MetricResult(percent(counts["improved"], counts["assessed"]), improved)
 
 
 def _survey_share(period: Period, office: Office | None, question: str) -> MetricResult:

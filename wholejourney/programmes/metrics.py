@@ -26,7 +26,7 @@ from wholejourney.programmes.models import (
     Participant,
     PublicEvent,
 )
-from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent, shared
 
 
 def _office(queryset: QuerySet[Any], office: Office | None, path: str = "office") -> QuerySet[Any]:
@@ -46,6 +46,21 @@ def attendees(period: Period, office: Office | None, kind: str) -> QuerySet[Part
     return Participant.objects.filter(
         pk__in=Attendance.objects.filter(activity__in=activities(period, office, kind)).values("participant_id")
     )
+
+
+def attendee_counts(period: Period, office: Office | None, kind: str) -> dict[str, int]:
+    """How many distinct people of each participant group attended activities of this kind in the
+    period. The attendance of every kind is counted in one query, once per report (`shared`)."""
+
+    def count() -> dict[tuple[str, str], int]:
+        attended = _office(Attendance.objects.filter(_dated("activity__held_on", period)), office, "activity__office")
+        rows = attended.values("activity__kind", "participant__group").annotate(
+            n=Count("participant_id", distinct=True)
+        )
+        return {(row["activity__kind"], row["participant__group"]): row["n"] for row in rows}
+
+    counts = shared(("attendees", period, office.pk if office else None), count)
+    return {group: n for (of_kind, group), n in counts.items() if of_kind == kind}
 
 
 # --- community-based groups ------------------------------------------------------------------
@@ -87,7 +102,7 @@ def prevention_training_sessions(period: Period, office: Office | None) -> Metri
         definition=_("Distinct participants of prevention training sessions in the period, by their participant group."))  # fmt: skip
 def prevention_trained_by_group(period: Period, office: Office | None) -> MetricResult:
     trained = attendees(period, office, ActivityKind.PREVENTION_TRAINING)
-    counts = {row["group"]: row["n"] for row in trained.order_by().values("group").annotate(n=Count("pk"))}
+    counts = attendee_counts(period, office, ActivityKind.PREVENTION_TRAINING)
     return MetricResult(dict(sorted(counts.items())), parts={group: trained.filter(group=group) for group in counts})
 
 
@@ -95,7 +110,7 @@ def prevention_trained_by_group(period: Period, office: Office | None) -> Metric
         definition=_("Distinct participants of prevention training sessions in the period."))  # fmt: skip
 def prevention_trained(period: Period, office: Office | None) -> MetricResult:
     trained = attendees(period, office, ActivityKind.PREVENTION_TRAINING)
-    return MetricResult(trained.count(), trained)
+    return MetricResult(sum(attendee_counts(period, office, ActivityKind.PREVENTION_TRAINING).values()), trained)
 
 
 @metric(id="reflection_meetings", label=_("Reflection meetings of good husband-wife groups"), section=Sections.PREVENT,
@@ -189,7 +204,7 @@ def tic_pfa_trainings(period: Period, office: Office | None) -> MetricResult:
         definition=_("Distinct participants of TIC/PFA trainings in the period."))  # fmt: skip
 def tic_pfa_participants(period: Period, office: Office | None) -> MetricResult:
     people = attendees(period, office, ActivityKind.TIC_PFA_TRAINING)
-    return MetricResult(people.count(), people)
+    return MetricResult(sum(attendee_counts(period, office, ActivityKind.TIC_PFA_TRAINING).values()), people)
 
 
 @metric(id="tic_pfa_improved_pct", label=_("Share of TIC/PFA participants whose knowledge increased"), section=Sections.HIGHLIGHTS,
@@ -215,8 +230,9 @@ def national_consultation(period: Period, office: Office | None) -> MetricResult
     organisations = Organisation.objects.filter(
         pk__in=people.exclude(organisation__isnull=True).values("organisation_id")
     )
+    participants = sum(attendee_counts(period, office, ActivityKind.NATIONAL_CONSULTATION).values())
     return MetricResult(
-        {"participants": people.count(), "organisations": organisations.count()},
+        {"participants": participants, "organisations": organisations.count()},
         parts={"participants": people, "organisations": organisations},
     )
 
@@ -225,7 +241,7 @@ def national_consultation(period: Period, office: Office | None) -> MetricResult
         definition=_("Distinct participants of annual reflection workshops in the period."))  # fmt: skip
 def reflection_workshop_participants(period: Period, office: Office | None) -> MetricResult:
     people = attendees(period, office, ActivityKind.REFLECTION_WORKSHOP)
-    return MetricResult(people.count(), people)
+    return MetricResult(sum(attendee_counts(period, office, ActivityKind.REFLECTION_WORKSHOP).values()), people)
 
 
 def _meetings(period: Period, office: Office | None, kind: str) -> MetricResult:
@@ -282,11 +298,12 @@ def mental_health_day_participants(period: Period, office: Office | None) -> Met
         definition=_("Distinct attendees (former clients and caregivers) of alumni events in the period."))  # fmt: skip
 def alumni_event_participants(period: Period, office: Office | None) -> MetricResult:
     people = attendees(period, office, ActivityKind.ALUMNI_EVENT)
-    return MetricResult(people.count(), people)
+    return MetricResult(sum(attendee_counts(period, office, ActivityKind.ALUMNI_EVENT).values()), people)
 
 
 @metric(id="alumni_business_training", label=_("Former clients in alumni small-business training"), section=Sections.EMPOWER,
         definition=_("Distinct former clients who attended alumni small-business training in the period."))  # fmt: skip
 def alumni_business_training(period: Period, office: Office | None) -> MetricResult:
     people = attendees(period, office, ActivityKind.ALUMNI_BUSINESS_TRAINING).filter(group="former_clients")
-    return MetricResult(people.count(), people)
+    counts = attendee_counts(period, office, ActivityKind.ALUMNI_BUSINESS_TRAINING)
+    return MetricResult(counts.get("former_clients", 0), people)

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import CounselingSession, EconomicService, EducationSupport, LegalService, Visit
-from wholejourney.cases.metrics import supported_clients
+from wholejourney.cases.metrics import supported_clients, supported_count
 from wholejourney.core.models import Office
 from wholejourney.outcomes.metrics import clock_runs_of
 from wholejourney.outcomes.models import ClockState
@@ -49,20 +49,17 @@ def clock_states(period: Period, office: Office | None) -> dict[str, int]:
     """The survivors supported in the period by the state of their stability clock at its end
     (a client never assessed has not started); they add up to the survivors supported."""
     day = period.end
-    # The run going on that day, if any (runs of a client never overlap).
-    running = clock_runs_of(office).filter(client=OuterRef("pk"), started_on__lte=day)
-    running = running.filter(Q(reset_on__isnull=True) | Q(reset_on__gt=day))
-    counts = (
-        supported_clients(period, office)
-        .order_by()
-        .aggregate(
-            total=Count("pk"),
-            whole=Count("pk", filter=Exists(running.filter(whole_on__lte=day))),
-            running=Count("pk", filter=Exists(running.filter(whole_on__gt=day))),
-        )
+    # The runs going on that day (a client has at most one) of the clients supported.
+    going = (
+        clock_runs_of(office)
+        .filter(started_on__lte=day, client__in=supported_clients(period, office).order_by())
+        .filter(Q(reset_on__isnull=True) | Q(reset_on__gt=day))
+    )
+    counts = going.aggregate(
+        whole=Count("pk", filter=Q(whole_on__lte=day)), running=Count("pk", filter=Q(whole_on__gt=day))
     )
     return {
-        ClockState.State.NOT_STARTED.value: counts["total"] - counts["whole"] - counts["running"],
+        ClockState.State.NOT_STARTED.value: supported_count(period, office) - counts["whole"] - counts["running"],
         ClockState.State.RUNNING.value: counts["running"],
         ClockState.State.WHOLE.value: counts["whole"],
     }
