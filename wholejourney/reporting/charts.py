@@ -67,7 +67,8 @@ def clock_states(period: Period, office: Office | None) -> dict[str, int]:
 
 def _by_month(records: QuerySet[Any], field_name: str, period: Period) -> dict[str, int]:
     dated = records.filter(**{f"{field_name}__gte": period.start, f"{field_name}__lte": period.end})
-    rows = dated.order_by().annotate(month=TruncMonth(field_name)).values("month").annotate(n=Count("pk"))
+    # count(*), not count(id): the rows can then be counted from an index on the date alone.
+    rows = dated.order_by().annotate(month=TruncMonth(field_name)).values("month").annotate(n=Count("*"))
     return {f"{row['month']:%Y-%m}": row["n"] for row in rows}
 
 
