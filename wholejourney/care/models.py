@@ -159,11 +159,9 @@ class CounselingSession(EncryptedModel):
 
     class Meta:
         ordering = ["-held_on", "-pk"]
-        indexes = [
-            models.Index(fields=["office", "held_on"], name="counseling_office_day_idx"),
-            # The sessions of a period, for the report's counseling figures (read from the index alone).
-            models.Index(fields=["held_on", "id"], name="counseling_day_idx"),
-        ]
+        # No index on the day alone: PostgreSQL would walk it backwards for a client's newest
+        # sessions (the timeline) instead of reading that client's attendance.
+        indexes = [models.Index(fields=["office", "held_on"], name="counseling_office_day_idx")]
         constraints = [models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="session_has_duration")]
 
     def __str__(self) -> str:
