@@ -28,7 +28,7 @@ from wholejourney.care.models import (
 )
 from wholejourney.clients.models import Client, Sex
 from wholejourney.core.models import Office
-from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, shared
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, run_periods, shared
 
 
 def _of(model: type[Model], office: Office | None, client_path: str = "client") -> QuerySet[Any]:
@@ -54,9 +54,28 @@ def _clients_of(records: QuerySet[Any], client_path: str = "client") -> QuerySet
     return Client.objects.filter(pk__in=records.values(f"{client_path}__id")).order_by("code")
 
 
-def _counted(key: str, period: Period, office: Office | None, count: Callable[[], dict[str, int]]) -> dict[str, int]:
-    """Figures of one table counted in one pass over its records, once per report (`shared`)."""
-    return shared((key, period, office.pk if office else None), count)
+def _counted(
+    key: str,
+    period: Period,
+    office: Office | None,
+    records: QuerySet[Any],
+    figures: Callable[[Period], dict[str, Count]],
+    within: Callable[[Period], Q] | None = None,
+) -> dict[str, int]:
+    """Figures of one table counted in one pass over its records (`within` the span of the
+    periods, if given), for every period the report computes (`run_periods`) and once per report
+    (`shared`): a report of a year beside the year before reads the table once, not twice."""
+    periods = run_periods(period)
+
+    def count() -> dict[Period, dict[str, int]]:
+        rows = records
+        if within is not None:
+            rows = rows.filter(within(Period(min(p.start for p in periods), max(p.end for p in periods))))
+        counts = [figures(p) for p in periods]
+        totals = rows.aggregate(**{f"{name}_{i}": n for i, of in enumerate(counts) for name, n in of.items()})
+        return {p: {name: totals[f"{name}_{i}"] for name in counts[i]} for i, p in enumerate(periods)}
+
+    return shared((key, periods, office.pk if office else None), count)[period]
 
 
 def _distinct_clients(condition: Q) -> Count:
@@ -90,7 +109,16 @@ def counseling_sessions(period: Period, office: Office | None) -> MetricResult:
     definition=_("Distinct clients who attended at least one counseling session in the period."),
 )
 def counseling_clients(period: Period, office: Office | None) -> MetricResult:
-    return _clients(_of(SessionAttendance, office).filter(_dated("session__held_on", period)))
+    attended = _of(SessionAttendance, office)
+    counts = _counted(
+        "counseling",
+        period,
+        office,
+        attended,
+        lambda p: {"clients": _distinct_clients(_dated("session__held_on", p))},
+        lambda span: _dated("session__held_on", span),
+    )
+    return MetricResult(counts["clients"], _clients_of(attended.filter(_dated("session__held_on", period))))
 
 
 @metric(
@@ -134,20 +162,20 @@ ECONOMIC_FIGURES: dict[str, tuple[frozenset[str], bool]] = {
 
 
 def _economic_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
-    def count() -> dict[str, int]:
-        records = _of(EconomicService, office).filter(_dated("provided_on", period))
-        return records.aggregate(
-            **{
-                name: _distinct_clients(Q(kind__in=kinds)) if clients else Count("pk", filter=Q(kind__in=kinds))
-                for name, (kinds, clients) in ECONOMIC_FIGURES.items()
-            }
-        )
+    def figures(p: Period) -> dict[str, Count]:
+        return {
+            name: Count(
+                "client_id" if clients else "pk", distinct=clients, filter=_dated("provided_on", p) & Q(kind__in=kinds)
+            )
+            for name, (kinds, clients) in ECONOMIC_FIGURES.items()
+        }
 
+    counts = _counted(
+        "economic", period, office, _of(EconomicService, office), figures, lambda span: _dated("provided_on", span)
+    )
     kinds, clients = ECONOMIC_FIGURES[figure]
     records = _economic(period, office, kinds)
-    return MetricResult(
-        _counted("economic", period, office, count)[figure], _clients_of(records) if clients else records
-    )
+    return MetricResult(counts[figure], _clients_of(records) if clients else records)
 
 
 @metric(
@@ -258,17 +286,18 @@ def job_placements(period: Period, office: Office | None) -> MetricResult:
 
 
 def _training_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
-    conditions = {
-        "on_the_job_training": _overlapping(period) & Q(kind=Training.Kind.ON_THE_JOB),
-        "vocational_training": _overlapping(period) & Q(kind=Training.Kind.VOCATIONAL),
-        "tvet_completed": _dated("completed_on", period),
-    }
+    def conditions(p: Period) -> dict[str, Q]:
+        return {
+            "on_the_job_training": _overlapping(p) & Q(kind=Training.Kind.ON_THE_JOB),
+            "vocational_training": _overlapping(p) & Q(kind=Training.Kind.VOCATIONAL),
+            "tvet_completed": _dated("completed_on", p),
+        }
 
-    def count() -> dict[str, int]:
-        return _of(Training, office).aggregate(**{name: _distinct_clients(q) for name, q in conditions.items()})
+    def figures(p: Period) -> dict[str, Count]:
+        return {name: _distinct_clients(q) for name, q in conditions(p).items()}
 
-    records = _of(Training, office).filter(conditions[figure])
-    return MetricResult(_counted("trainings", period, office, count)[figure], _clients_of(records))
+    counts = _counted("trainings", period, office, _of(Training, office), figures)
+    return MetricResult(counts[figure], _clients_of(_of(Training, office).filter(conditions(period)[figure])))
 
 
 # --- education -------------------------------------------------------------------------------
@@ -289,14 +318,14 @@ def _education_figure(period: Period, office: Office | None, figure: str) -> Met
         "education_support": Q(),
         "education_school_levels": Q(kind=EducationSupport.Kind.ENROLMENT, level__in=SCHOOL_LEVELS),
     }
-    records = _of(EducationSupport, office).filter(_dated("provided_on", period))
 
-    def count() -> dict[str, int]:
-        return records.aggregate(**{name: _distinct_clients(q) for name, q in conditions.items()})
+    def figures(p: Period) -> dict[str, Count]:
+        return {name: _distinct_clients(_dated("provided_on", p) & q) for name, q in conditions.items()}
 
-    return MetricResult(
-        _counted("education", period, office, count)[figure], _clients_of(records.filter(conditions[figure]))
-    )
+    records = _of(EducationSupport, office)
+    counts = _counted("education", period, office, records, figures, lambda span: _dated("provided_on", span))
+    in_period = records.filter(_dated("provided_on", period), conditions[figure])
+    return MetricResult(counts[figure], _clients_of(in_period))
 
 
 @metric(
@@ -337,16 +366,17 @@ def court_case_support(period: Period, office: Office | None) -> MetricResult:
 
 
 def _legal_case_figure(period: Period, office: Office | None, figure: str) -> MetricResult:
-    conditions = {
-        "court_case_support": _overlapping(period, "opened_on", "ended_on"),
-        "legal_cases_ended": _dated("ended_on", period),
-    }
+    def conditions(p: Period) -> dict[str, Q]:
+        return {
+            "court_case_support": _overlapping(p, "opened_on", "ended_on"),
+            "legal_cases_ended": _dated("ended_on", p),
+        }
 
-    def count() -> dict[str, int]:
-        return _of(LegalCase, office).aggregate(**{name: _distinct_clients(q) for name, q in conditions.items()})
+    def figures(p: Period) -> dict[str, Count]:
+        return {name: _distinct_clients(q) for name, q in conditions(p).items()}
 
-    records = _of(LegalCase, office).filter(conditions[figure])
-    return MetricResult(_counted("legal_cases", period, office, count)[figure], _clients_of(records))
+    counts = _counted("legal_cases", period, office, _of(LegalCase, office), figures)
+    return MetricResult(counts[figure], _clients_of(_of(LegalCase, office).filter(conditions(period)[figure])))
 
 
 @metric(

@@ -26,7 +26,7 @@ from wholejourney.programmes.models import (
     Participant,
     PublicEvent,
 )
-from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent, shared
+from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, percent, run_periods, shared
 
 
 def _office(queryset: QuerySet[Any], office: Office | None, path: str = "office") -> QuerySet[Any]:
@@ -50,17 +50,29 @@ def attendees(period: Period, office: Office | None, kind: str) -> QuerySet[Part
 
 def attendee_counts(period: Period, office: Office | None, kind: str) -> dict[str, int]:
     """How many distinct people of each participant group attended activities of this kind in the
-    period. The attendance of every kind is counted in one query, once per report (`shared`)."""
+    period. The attendance of every kind, and of every period the report computes, is counted in
+    one query, once per report (`run_periods`, `shared`)."""
+    periods = run_periods(period)
 
-    def count() -> dict[tuple[str, str], int]:
-        attended = _office(Attendance.objects.filter(_dated("activity__held_on", period)), office, "activity__office")
+    def count() -> dict[tuple[Period, str, str], int]:
+        span = Period(min(p.start for p in periods), max(p.end for p in periods))
+        attended = _office(Attendance.objects.filter(_dated("activity__held_on", span)), office, "activity__office")
         rows = attended.values("activity__kind", "participant__group").annotate(
-            n=Count("participant_id", distinct=True)
+            **{
+                f"n{i}": Count("participant_id", distinct=True, filter=_dated("activity__held_on", p))
+                for i, p in enumerate(periods)
+            }
         )
-        return {(row["activity__kind"], row["participant__group"]): row["n"] for row in rows}
+        return {
+            (p, row["activity__kind"], row["participant__group"]): row[f"n{i}"]
+            for row in rows
+            for i, p in enumerate(periods)
+        }
 
-    counts = shared(("attendees", period, office.pk if office else None), count)
-    return {group: n for (of_kind, group), n in counts.items() if of_kind == kind}
+    counts = shared(("attendees", periods, office.pk if office else None), count)
+    return {
+        group: n for (of_period, of_kind, group), n in counts.items() if of_period == period and of_kind == kind and n
+    }
 
 
 # --- community-based groups ------------------------------------------------------------------

@@ -184,7 +184,7 @@ def build_report(
 ) -> Report:
     """The report for the period and office (None: all offices), with the previous period beside it."""
     previous_period = period.previous()
-    with report_run():
+    with report_run(periods=(period, previous_period)):
         current = compute(period, office)
         previous = compute(previous_period, office)
         chart_data = (

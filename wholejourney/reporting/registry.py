@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -194,14 +194,25 @@ _shared: contextvars.ContextVar[dict[Hashable, Any] | None] = contextvars.Contex
 
 
 @contextlib.contextmanager
-def report_run() -> Iterator[None]:
-    """While a report is computed, metrics that need the same expensive intermediate (every
-    client's stability clock) compute it once (see `shared`)."""
-    token = _shared.set({})
+def report_run(periods: Sequence[Period] = ()) -> Iterator[None]:
+    """While a report is computed, metrics that need the same expensive intermediate compute it
+    once (see `shared`). A report of several periods (a year and the one before) names them, so
+    a metric can count them all in one pass over its records (see `run_periods`)."""
+    token = _shared.set({_PERIODS: tuple(periods)})
     try:
         yield
     finally:
         _shared.reset(token)
+
+
+_PERIODS = "periods of the run"
+
+
+def run_periods(period: Period) -> tuple[Period, ...]:
+    """The periods the current report computes, when `period` is one of them; else just `period`."""
+    memo = _shared.get()
+    periods: tuple[Period, ...] = memo.get(_PERIODS, ()) if memo is not None else ()
+    return periods if period in periods else (period,)
 
 
 def shared(key: Hashable, compute: Callable[[], T]) -> T:

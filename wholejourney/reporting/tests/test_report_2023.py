@@ -154,6 +154,19 @@ def test_clock_figures_from_the_stored_runs_equal_the_clock_computed_from_the_re
     assert clock_states(period, kh) == {state: states[state] for state in ("not_started", "running", "whole")}
 
 
+@pytest.mark.django_db
+def test_both_years_of_the_report_equal_their_figures_computed_alone(demo_office: None) -> None:
+    from wholejourney.reporting.assembly import build_report
+
+    kh = Office.objects.get(code="KH")
+    report = build_report(period=Period.year(2023), office=kh)  # counts both years in one pass where it can
+
+    for metric in all_metrics():
+        figure = report.figures[metric.id]
+        assert figure.value == metric.compute(Period.year(2023), kh).value, metric.id
+        assert figure.previous == metric.compute(Period.year(2022), kh).value, metric.id
+
+
 # --- the report in every format, its drill-downs and its external edition (issue 9) -------------
 
 KH_2023 = ["--year", "2023", "--office", "KH"]
