@@ -15,7 +15,7 @@ blind-index tokens, a current case and for a third an earlier one, referrals and
 5,000,000 care records over the tables the client timeline and the report read (counseling
 sessions and attendance, treatment plans, legal services, cases and milestones, education,
 economic services, trainings, stipends, employment, visits, care plans and reviews), dated
-2021-2024; assessments, crises and economic surveys; the stored clock states (through
+2021-2024; assessments, crises and economic surveys; the stored clock states and runs (through
 `clock_rebuild`); 200,000 programme participants with their activities and attendance, community
 groups and their plans, campaigns, meetings, donations and events. Most clients have a short
 history (exponential, median about 30 records); twelve of the demo team have thousands (2,000 to
@@ -1191,7 +1191,7 @@ TABLES = [
     "care_treatmentplan", "care_visit", "care_careplan", "care_careplanreview", "care_legalservice", "care_legalcase",
     "care_legalmilestone", "care_educationsupport", "care_economicservice", "care_training", "care_stipend",
     "care_employment", "outcomes_assessment", "outcomes_crisisevent", "outcomes_economicsurvey",
-    "outcomes_clockstate", "programmes_participant", "programmes_activity", "programmes_attendance",
+    "outcomes_clockstate", "outcomes_clockrun", "programmes_participant", "programmes_activity", "programmes_attendance",
 ]  # fmt: skip
 # Timeline tables whose rows name their client through a parent.
 CHILD_TABLES = {"care_legalmilestone", "care_careplanreview"}
