@@ -46,6 +46,7 @@ _AS_IS_ON_POSTGRES = (
     models.ForeignKey,
 )
 _VALUE, _PK, _ENCRYPTED, _NOW = range(4)
+Getter = Callable[[dict[str, Any], Any, Any], Any]
 _MISSING = object()
 # Primary keys taken from a PostgreSQL sequence at a time (each time the writer must have caught up):
 # what is left over at the end is a gap in the ids, as a rolled-back insert leaves.
@@ -156,6 +157,9 @@ class Table:
             make = field.default if field.has_default() and callable(field.default) else None
             constant = None if make is not None else field.get_default()
             self.plan.append((kind, field.attname, field, make, constant, prepare))
+        getters = [self._getter(*step) for step in self.plan]
+        self._with_id = getters
+        self._without_id = [getter for getter, step in zip(getters, self.plan, strict=True) if step[0] != _PK]
         self._next_id = 0
         self._pool: list[int] = []
         self._formatter: Any = None
@@ -192,28 +196,36 @@ class Table:
     def row(self, record: dict[str, Any], now: Any, with_id: bool = True) -> tuple[Any, ...]:
         if self.keyed and "_key" not in record:
             raise KeyError(f"{self.label} is encrypted under its owner's key: give the record its _key")
-        values: list[Any] = []
         row_id = record.get("row_id")
         if row_id is None and self.has_row_id:
             row_id = record["row_id"] = uuid.uuid4()
+        return tuple([value(record, row_id, now) for value in (self._with_id if with_id else self._without_id)])
+
+    def _getter(self, kind: int, attname: str, field: Any, make: Any, constant: Any, prepare: bool) -> Getter:
+        """How one column's value comes out of a record (a function per column, chosen once)."""
         db = self.db
-        for kind, attname, field, make, constant, prepare in self.plan:
-            if kind == _VALUE:
+        if kind == _PK:
+            return lambda record, row_id, now: record["id"]
+        if kind == _NOW:
+            return lambda record, row_id, now: now
+        if make is not None:
+
+            def given(record: dict[str, Any]) -> Any:
                 value = record.get(attname, _MISSING)
-                if value is _MISSING:
-                    value = make() if make is not None else constant
-                values.append(field.get_db_prep_save(value, db) if prepare else value)
-            elif kind == _ENCRYPTED:
-                value = record.get(attname, _MISSING)
-                if value is _MISSING:
-                    value = make() if make is not None else constant
-                values.append(self._seal(record, field, row_id, value))
-            elif kind == _PK:
-                if with_id:
-                    values.append(record["id"])
-            else:
-                values.append(now)
-        return tuple(values)
+                return make() if value is _MISSING else value
+
+        else:
+
+            def given(record: dict[str, Any]) -> Any:
+                return record.get(attname, constant)
+
+        if kind == _ENCRYPTED:
+            return lambda record, row_id, now: self._seal(record, field, row_id, given(record))
+        if prepare:
+            return lambda record, row_id, now: field.get_db_prep_save(given(record), db)
+        if make is None:
+            return lambda record, row_id, now: record.get(attname, constant)
+        return lambda record, row_id, now: given(record)
 
     def _seal(self, record: dict[str, Any], field: Any, row_id: Any, value: Any) -> Any:
         """As EncryptedFieldMixin.pre_save and encrypt_for do for a new row."""

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import json
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -75,16 +74,11 @@ def _digest_key() -> Any:
     return hmac.new(key, digestmod=hashlib.sha1)
 
 
-def digest(values: dict[str, Any], key: Any = None) -> str:
-    """A keyed hash of a row's values: equal for the same row, and no help in guessing a value."""
-    payload = json.dumps(
-        {name: value for name, value in values.items() if not name.startswith("_")},
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
-    )
+def digest(row: tuple[Any, ...], key: Any = None) -> str:
+    """A keyed hash of a row's values (in the sheet's column order, as checked): equal for the same
+    row, and no help in guessing a value."""
     mac = (key or _digest_key()).copy()
-    mac.update(payload.encode())
+    mac.update(repr(row).encode())
     return mac.hexdigest()  # type: ignore[no-any-return]
 
 
@@ -179,10 +173,12 @@ class Loader:
         self.writer.sync()
 
     def rows(self, sheet: fmt.Sheet) -> Iterator[Values]:
-        """The sheet's checked rows, by column name."""
+        """The sheet's checked rows, by column name (and as they were kept, under `_row`)."""
         names = [column.name for column in sheet.columns]
         for row in self.spool.rows(sheet.name):
-            yield dict(zip(names, row, strict=True))
+            values = dict(zip(names, row, strict=True))
+            values["_row"] = row
+            yield values
 
     def _batches(self, sheet: fmt.Sheet) -> Iterator[list[Values]]:
         batch: list[Values] = []
@@ -223,7 +219,7 @@ class Loader:
             new_rows: list[Values] = []
             changed: list[tuple[Values, int]] = []
             for values in batch:
-                values["_digest"] = digest(values, self.digest_key)
+                values["_digest"] = digest(values["_row"], self.digest_key)
                 ref = values[sheet.key]
                 if ref in known:
                     object_id, old = known[ref]

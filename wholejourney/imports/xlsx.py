@@ -5,17 +5,19 @@ shared strings and date styles. (openpyxl's own read-only sheets parse each shee
 size it, and read a cell at a time far slower than a million rows need.)
 
 A big sheet is parsed by a helper process (Helper) while this one checks the rows it already has:
-two processors instead of one. The helper gets the workbook's path, or its bytes through a pipe
-(an upload is never written out in the clear), and sends the rows back through the pipe. This
-module imports nothing of Django, so the helper starts quickly.
+two processors instead of one. The helper gets the workbook's path, or its bytes through a socket
+(an upload is never written out in the clear), and sends the rows back the same way. This module
+imports nothing of Django, so the helper starts quickly.
 """
 
 from __future__ import annotations
 
 import io
-import multiprocessing
 import pyexpat
 import re
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import IO, Any
@@ -57,6 +59,7 @@ _BLOCK = 1 << 16
 # Element local names the reader acts on.
 _CELL, _VALUE, _TEXT, _FORMULA, _ROW, _INLINE, _PHONETIC = range(1, 8)
 _TAGS = {"c": _CELL, "v": _VALUE, "t": _TEXT, "f": _FORMULA, "row": _ROW, "is": _INLINE, "rPh": _PHONETIC}
+_ENDS = frozenset({_CELL, _VALUE, _TEXT, _FORMULA, _ROW})
 MAX_COLUMNS = 16384  # Excel's
 
 
@@ -96,7 +99,8 @@ class _SheetParser:
         self.date_styles = book.date_styles
         self.timedelta_styles = book.timedelta_styles
         self.epoch = book.epoch
-        self.tags: dict[str, int] = {}
+        self.tags: dict[str, int] = {}  # an element's name (with its namespace) → what it is
+        self.ends: dict[str, int] = {}  # the same for the elements whose end matters
         self.done: list[tuple[int, tuple[Any, ...]]] = []
         self.row: list[Any] | None = None
         self.number = 0
@@ -107,12 +111,14 @@ class _SheetParser:
         self.value: str | None = None
         self.inline: list[str] | None = None
         self.formula: str | None = None
-        self.in_inline = self.in_phonetic = False
+        self.in_phonetic = False
 
     def _tag(self, name: str) -> int:
         code = self.tags[name] = _TAGS.get(name.rpartition(" ")[2], 0)
+        self.ends[name] = code if code in _ENDS else 0
         return code
 
+    # The branches come in the order of how often they are taken.
     def start(self, name: str, attributes: dict[str, str]) -> None:
         code = self.tags.get(name)
         if code is None:
@@ -122,11 +128,15 @@ class _SheetParser:
             self.kind = attributes.get("t", "n")
             self.style = attributes.get("s")
             self.value = self.inline = self.formula = None
+            self.in_phonetic = False
+        elif code == _INLINE:
+            self.inline = []
+        elif code == _TEXT:
+            # A sheet's <t> is a piece of an inline string (<is>), but not of its phonetic reading.
+            if self.inline is not None and not self.in_phonetic:
+                self.text = []
         elif code == _VALUE or code == _FORMULA:
             self.text = []
-        elif code == _TEXT:
-            if self.in_inline and not self.in_phonetic:
-                self.text = []
         elif code == _ROW:
             try:
                 number = int(attributes.get("r") or 0)
@@ -134,8 +144,6 @@ class _SheetParser:
                 number = 0
             self.number = number if number > self.number else self.number + 1
             self.row = []
-        elif code == _INLINE:
-            self.in_inline, self.inline = True, []
         elif code == _PHONETIC:
             self.in_phonetic = True
 
@@ -144,27 +152,25 @@ class _SheetParser:
             self.text.append(data)
 
     def end(self, name: str) -> None:
-        code = self.tags.get(name)
-        if code == _CELL:
-            self._cell()
-        elif code == _VALUE:
-            self.value = "".join(self.text or ())
-            self.text = None
-        elif code == _TEXT:
+        code = self.ends.get(name, 0)
+        if not code:
+            return
+        if code == _TEXT:
             if self.text is not None and self.inline is not None:
                 self.inline.append("".join(self.text))
             self.text = None
-        elif code == _FORMULA:
-            self.formula = "=" + "".join(self.text or ())
+        elif code == _CELL:
+            self._cell()
+        elif code == _VALUE:
+            self.value = "".join(self.text or ())
             self.text = None
         elif code == _ROW:
             if self.row is not None:
                 self.done.append((self.number, tuple(self.row)))
             self.row = None
-        elif code == _INLINE:
-            self.in_inline = False
-        elif code == _PHONETIC:
-            self.in_phonetic = False
+        elif code == _FORMULA:
+            self.formula = "=" + "".join(self.text or ())
+            self.text = None
 
     def _cell(self) -> None:
         row = self.row
@@ -231,14 +237,23 @@ class SheetError(Exception):
 
 
 class Helper:
-    """A process that parses sheets of one workbook on request and sends their rows back."""
+    """A process that parses sheets of one workbook on request and sends their rows back.
+
+    A plain child interpreter (`python -m wholejourney.imports.xlsx`), not multiprocessing's spawn,
+    which would first run the parent's main script again; it talks over a socket pair."""
 
     def __init__(self, source: str | bytes) -> None:
-        context = multiprocessing.get_context("spawn")  # not fork: this process may hold threads and connections
-        self._connection, child = context.Pipe(duplex=True)
-        self._process = context.Process(target=_serve, args=(child, source), name="import-reader", daemon=True)
-        self._process.start()
-        child.close()
+        ours, theirs = socket.socketpair()
+        self._process = subprocess.Popen(  # noqa: S603 - this interpreter, this module, our socket
+            [sys.executable, "-m", __name__, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self._connection = Connection(ours.detach())
+        self._connection.send(source)
+        self.peak_kb: int | None = None
 
     def rows(self, path: str) -> Iterator[Row]:
         """The sheet's rows. Stopped half way, the helper is of no more use: close it."""
@@ -255,20 +270,41 @@ class Helper:
             yield from message
 
     def close(self) -> None:
+        """Stop the helper; its peak memory (kB) is kept in `peak_kb` when it says."""
         try:
             self._connection.send(None)
-        except (OSError, ValueError):
+            if self._connection.poll(5):
+                message = self._connection.recv()
+                if isinstance(message, int):
+                    self.peak_kb = message
+                    PEAKS_KB.append(message)
+        except (OSError, EOFError, ValueError):
             pass
         self._connection.close()
-        self._process.join(timeout=5)
-        if self._process.is_alive():
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.join()
+            self._process.wait()
 
 
-def _serve(connection: Connection, source: str | bytes) -> None:
-    """The helper's loop: a sheet's path in, its rows out in messages, then None (or what failed)."""
+# The peak memory of each helper that finished (kB), for the benchmark.
+PEAKS_KB: list[int] = []
+
+
+def _peak_kb() -> int:
     try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
+
+
+def _serve(connection: Connection) -> None:
+    """The helper's loop: the workbook (path or bytes) first, then a sheet's path in and its rows out
+    in messages, then None (or what failed); at the end, its peak memory."""
+    try:
+        source = connection.recv()
         book = Book(io.BytesIO(source) if isinstance(source, bytes) else source)
     except Exception:  # noqa: BLE001 - said to the importing process, which stops
         connection.send("unreadable workbook")
@@ -279,6 +315,7 @@ def _serve(connection: Connection, source: str | bytes) -> None:
         except EOFError:
             return
         if path is None:
+            connection.send(_peak_kb())
             return
         batch: list[Row] = []
         try:
@@ -293,3 +330,7 @@ def _serve(connection: Connection, source: str | bytes) -> None:
             return
         except Exception:  # noqa: BLE001 - a damaged sheet: said, never its content
             connection.send("damaged sheet")
+
+
+if __name__ == "__main__":
+    _serve(Connection(int(sys.argv[1])))
