@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import io
 import pyexpat
+import queue
 import re
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from typing import IO, Any
@@ -26,8 +28,10 @@ from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 
 Row = tuple[int, tuple[Any, ...]]
-# Rows sent through the pipe at a time.
+# Rows sent through the socket at a time, and messages received ahead of the reading at most.
 ROWS_PER_MESSAGE = 1000
+RECEIVED = 32
+_STOPPED = object()
 
 
 class Book:
@@ -256,18 +260,43 @@ class Helper:
         self.peak_kb: int | None = None
 
     def rows(self, path: str) -> Iterator[Row]:
-        """The sheet's rows. Stopped half way, the helper is of no more use: close it."""
+        """The sheet's rows. Stopped half way, the helper is of no more use: close it.
+
+        A thread takes the helper's messages off the socket as they come, so that neither process
+        waits for the other while both have work (up to RECEIVED messages ahead)."""
         self._connection.send(path)
-        while True:
+        received: queue.Queue[Any] = queue.Queue(RECEIVED)
+        stop = threading.Event()
+
+        def receive() -> None:
             try:
-                message = self._connection.recv()
-            except EOFError as exc:
-                raise SheetError("the helper stopped") from exc
-            if message is None:
-                return
-            if isinstance(message, str):
-                raise SheetError(message)
-            yield from message
+                while not stop.is_set():
+                    message = self._connection.recv()
+                    received.put(message)
+                    if not isinstance(message, list):
+                        return  # the end of the sheet (None), or what failed
+            except (EOFError, OSError):
+                received.put(_STOPPED)
+
+        thread = threading.Thread(target=receive, name="import-reader-receive", daemon=True)
+        thread.start()
+        try:
+            while True:
+                message = received.get()
+                if message is None:
+                    return
+                if message is _STOPPED:
+                    raise SheetError("the helper stopped")
+                if isinstance(message, str):
+                    raise SheetError(message)
+                yield from message
+        finally:
+            stop.set()
+            while thread.is_alive():  # let it finish a put into a full queue
+                try:
+                    received.get_nowait()
+                except queue.Empty:
+                    thread.join(timeout=0.1)
 
     def close(self) -> None:
         """Stop the helper; its peak memory (kB) is kept in `peak_kb` when it says."""
