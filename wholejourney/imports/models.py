@@ -62,10 +62,16 @@ class ImportedRow(models.Model):
     `digest` is a keyed hash (HMAC) of the row's values as imported: the same row imported again
     is skipped, a changed row updates its record. Keyed, so it cannot be used to guess a name."""
 
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    # An import writes a row here for every row it reads (a million for a national programme), so
+    # the table carries only what finding a row again needs: the unique (office, sheet, id). Its keys
+    # have no index and no constraint in the database of their own (Django still cascades a deleted
+    # office and protects a content type); each would be checked for every row written.
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     sheet = models.CharField(max_length=40)
     external_id = models.CharField(max_length=64)
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     object_id = models.BigIntegerField()
     digest = models.CharField(max_length=64)
 
@@ -77,7 +83,6 @@ class ImportedRow(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["office", "sheet", "external_id"], name="importedrow_unique_ref"),
         ]
-        indexes = [models.Index(fields=["content_type", "object_id"], name="importedrow_object_idx")]
 
     def __str__(self) -> str:
         return f"{self.sheet}:{self.external_id} → {self.content_type_id}:{self.object_id}"

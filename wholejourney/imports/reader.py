@@ -1,9 +1,9 @@
 """Reading an office workbook: an XLSX file, or a folder of CSV files named after the sheets
 (`clients.csv`, `cases.csv`, …) with the same columns.
 
-Rows are streamed, never held: openpyxl's read-only mode reads one row at a time, and each sheet can
-be read again (the checks read the workbook once, the loader a second time). Cells come back as
-written; turning them into dates and codes is the checks' work (validate.py).
+Rows are streamed, never held (xlsx.py reads a workbook's sheets; a big sheet in a helper process).
+Cells come back as written, as openpyxl gives them; turning them into dates and codes is the checks'
+work (validate.py). The import reads the workbook once (the loader writes what the check kept).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from openpyxl import load_workbook
-
+from wholejourney.imports import xlsx
 from wholejourney.imports.format import SHEET_BY_NAME
 
 ZIP_SIGNATURE = b"PK\x03\x04"
 # A workbook of 100,000 clients and a million services unpacks to a few GB of XML; a zip bomb to far more.
 MAX_UNPACKED_BYTES = 16 * 1024**3
 MAX_RATIO = 250
+# A sheet of this much XML or more (about 30,000 rows) is parsed by a helper process (xlsx.Helper).
+HELPER_MIN_BYTES = 8 * 1024**2
 # Sheets a workbook may carry besides the data: the template's help sheet.
 IGNORED_SHEETS = frozenset({"help", "read me", "readme", "lists"})
 
@@ -63,28 +64,62 @@ class XlsxSource:
     path: Path | IO[bytes]
 
     def __post_init__(self) -> None:
-        self._workbook = _open_xlsx(self.path)
-        self._names = {normal_name(name): name for name in self._workbook.sheetnames}
+        self._book = _open_xlsx(self.path)
+        self._helper: xlsx.Helper | None = None
 
     def sheet_names(self) -> list[str]:
-        return list(self._workbook.sheetnames)
+        return list(self._book.sheets)
 
     def rows(self, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
-        worksheet = self._workbook[sheet]
+        path = self._book.sheets[sheet]
+        if path is None:  # a chart sheet: no rows
+            return
         try:
-            yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
-        # openpyxl raises many kinds of errors on a damaged sheet; each means the same to the user.
+            if self._book.archive.getinfo(path).file_size >= HELPER_MIN_BYTES:
+                yield from self._helped_rows(path)
+            else:
+                yield from xlsx.sheet_rows(self._book, path)
+        # A damaged sheet fails in many ways (XML, numbers, string indexes); each means the same to the user.
         except Exception as exc:  # noqa: BLE001
             raise ReadError("damaged_sheet", sheet=sheet) from exc
 
-    def estimated_rows(self, sheet: str) -> int:
+    def _helped_rows(self, path: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        if self._helper is None:
+            source = str(self.path) if isinstance(self.path, Path) else _bytes_of(self.path)
+            self._helper = xlsx.Helper(source)
+        finished = False
         try:
-            return max(0, (self._workbook[sheet].max_row or 0) - 1)
+            yield from self._helper.rows(path)
+            finished = True
+        finally:
+            if not finished:  # stopped half way: the rest of the sheet is still on its way
+                self._helper.close()
+                self._helper = None
+
+    def estimated_rows(self, sheet: str) -> int:
+        path = self._book.sheets[sheet]
+        try:
+            with self._book.archive.open(path or "") as handle:
+                head = handle.read(4096).decode("utf-8", "replace")
+            found = xlsx.DIMENSION.search(head)
+            if found:
+                return max(0, int(found.group(1)) - 1)
+            return self._book.archive.getinfo(path or "").file_size // 250
         except Exception:  # noqa: BLE001 - a sheet without dimensions counts as unknown
             return 0
 
     def close(self) -> None:
-        self._workbook.close()
+        if self._helper is not None:
+            self._helper.close()
+            self._helper = None
+        self._book.archive.close()
+
+
+def _bytes_of(stream: IO[bytes]) -> bytes:
+    if isinstance(stream, io.BytesIO):
+        return stream.getvalue()
+    stream.seek(0)
+    return stream.read()
 
 
 @dataclass
@@ -115,7 +150,7 @@ class CsvFolder:
         return None
 
 
-def _open_xlsx(path: Path | IO[bytes]) -> Any:
+def _open_xlsx(path: Path | IO[bytes]) -> xlsx.Book:
     if isinstance(path, Path):
         with path.open("rb") as handle:
             head = handle.read(len(ZIP_SIGNATURE))
@@ -140,8 +175,7 @@ def _open_xlsx(path: Path | IO[bytes]) -> Any:
     if not isinstance(path, Path):
         path.seek(0)
     try:
-        # data_only=False: a formula comes back as its text ("=SUM(…)") and is refused by the checks.
-        return load_workbook(path, read_only=True, data_only=False)
+        return xlsx.Book(str(path) if isinstance(path, Path) else path)
     except Exception as exc:  # noqa: BLE001 - see XlsxSource.rows
         raise ReadError("not_a_workbook") from exc
 

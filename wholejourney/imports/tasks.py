@@ -34,6 +34,7 @@ from wholejourney.core import services as job_services
 from wholejourney.core.models import Job, Office
 from wholejourney.imports import load, reader, validate
 from wholejourney.imports.models import ImportRun
+from wholejourney.imports.spool import Spool
 
 JOB_KIND = "office_import"
 UPLOAD_DIR = "uploads"
@@ -86,31 +87,36 @@ def import_run(
         if on_progress is not None and checked % 1000 == 0:
             on_progress("check", checked, max(estimated, checked))
 
+    spool = Spool()
     try:
-        checker = validate.check(office, source, on_row=on_row)
-    except reader.ReadError as exc:
-        return _invalid(run, [validate.Problem("", 0, "", exc.code, exc.params)], 1)
-    if checker.problem_count:
-        return _invalid(run, checker.problems, checker.problem_count, rows=checker.rows)
-    total = sum(checker.rows.values())
-    run.status = ImportRun.Status.LOADING
-    run.counts = {name: {"rows": rows} for name, rows in checker.rows.items()}
-    run.save(update_fields=["status", "counts"])
-    if on_progress is not None:
-        on_progress("load", 0, total)
-    try:
-        counts = load.load(
-            office=office,
-            source=source,
-            actor=actor,
-            run=run,
-            total=total,
-            on_progress=(lambda done, all_rows: on_progress("load", done, all_rows)) if on_progress else None,
-        )
-    except BaseException:
-        run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
-        run.save(update_fields=["status", "finished_at"])
-        raise
+        try:
+            checker = validate.check(office, source, on_row=on_row, spool=spool)
+        except reader.ReadError as exc:
+            return _invalid(run, [validate.Problem("", 0, "", exc.code, exc.params)], 1)
+        if checker.problem_count:
+            return _invalid(run, checker.problems, checker.problem_count, rows=checker.rows)
+        total = sum(checker.rows.values())
+        run.status = ImportRun.Status.LOADING
+        run.counts = {name: {"rows": rows} for name, rows in checker.rows.items()}
+        run.save(update_fields=["status", "counts"])
+        if on_progress is not None:
+            on_progress("load", 0, total)
+        try:
+            counts = load.load(
+                office=office,
+                spool=spool,
+                sheets=list(checker.rows),
+                actor=actor,
+                run=run,
+                total=total,
+                on_progress=(lambda done, all_rows: on_progress("load", done, all_rows)) if on_progress else None,
+            )
+        except BaseException:
+            run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
+            run.save(update_fields=["status", "finished_at"])
+            raise
+    finally:
+        spool.close()
     run.status, run.counts, run.finished_at = ImportRun.Status.SUCCEEDED, counts, timezone.now()
     run.save(update_fields=["status", "counts", "finished_at"])
     return run

@@ -93,13 +93,18 @@ def test_import_later_version_updates_changed_rows_and_adds_new(cast: Cast, tmp_
     before = _counts()
     later = _example()
     later["clients"][1]["prs_FirstName"] = "Thyda"
+    later["clients"][2]["prs_MobilePhone"] = "011 222 333"
     later["visits"].append({"visit_ref": "V002", "case_ref": "K002", "mode": "phone", "visited_on": "2023-06-01"})
 
     run = _import(cast, tmp_path, later, "later.xlsx")
 
-    assert run.counts["clients"] == {"rows": 3, "created": 0, "updated": 1, "unchanged": 2}
+    assert run.counts["clients"] == {"rows": 3, "created": 0, "updated": 2, "unchanged": 1}
     assert run.counts["visits"] == {"rows": 2, "created": 1, "updated": 0, "unchanged": 1}
-    assert _counts() == before | {"visits": before["visits"] + 1, "importedrow": before["importedrow"] + 1}
+    assert _counts() == before | {
+        "visits": before["visits"] + 1,
+        "importedrow": before["importedrow"] + 1,
+        "lookups": before["lookups"] + 1,  # C003 is now found by a phone number too
+    }
     client = Client.objects.get(pk=ImportedRow.objects.get(sheet="clients", external_id="C002").object_id)
     assert client.given_name_latin == "Thyda"
     assert ClientLookup.objects.filter(client=client).exists()
