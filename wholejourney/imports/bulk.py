@@ -17,12 +17,14 @@ database work at the same time instead of in turn.
 
 from __future__ import annotations
 
+import operator
 import queue
 import threading
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 from psycopg._copy_base import TextFormatter  # psycopg is pinned: its formatter of COPY's text
@@ -45,11 +47,11 @@ _AS_IS_ON_POSTGRES = (
     models.UUIDField,
     models.ForeignKey,
 )
-_VALUE, _PK, _ENCRYPTED, _NOW = range(4)
-Getter = Callable[[dict[str, Any], Any, Any], Any]
+# A column's value mended: (value picked or default, record, row id, now) → the value to write.
+Mend = Callable[[Any, dict[str, Any], Any, Any], Any]
 _MISSING = object()
-# Primary keys taken from a PostgreSQL sequence at a time (each time the writer must have caught up):
-# what is left over at the end is a gap in the ids, as a rolled-back insert leaves.
+# Primary keys taken from a PostgreSQL sequence at a time: what is left over at the end is a gap in
+# the ids, as a rolled-back insert leaves.
 ID_POOL = 50_000
 # Batches waiting for the writer at most: a bound on memory.
 QUEUED_BATCHES = 4
@@ -67,6 +69,8 @@ class Writer:
         self.db = connections[DEFAULT_DB_ALIAS]
         self.threaded = self.db.vendor == "postgresql"
         self.error: BaseException | None = None
+        self._ids_connection: Any = None
+        self._own_ids = True
         if self.threaded:
             self.db.inc_thread_sharing()
             self._queue: queue.Queue[tuple[Table, Sequence[str], bytes] | None] = queue.Queue(QUEUED_BATCHES)
@@ -96,6 +100,26 @@ class Writer:
             finally:
                 self._queue.task_done()
 
+    def next_ids(self, params: list[Any]) -> list[int]:
+        """Primary keys from the table's sequence (NEXT_IDS), without waiting for the batches on their
+        way: on a connection of its own, since the import's is the writer's meanwhile. A sequence
+        is outside transactions, so ids taken there are as good as ids taken on the import's."""
+        if self.threaded and self._own_ids:
+            try:
+                if self._ids_connection is None:
+                    self._ids_connection = self.db.get_new_connection(self.db.get_connection_params())
+                    self._ids_connection.autocommit = True
+                    # The import's transaction may hold a lock the sequence's table needs (it
+                    # emptied the table first, say): then this connection would wait on it for ever.
+                    self._ids_connection.execute("SET lock_timeout = '2s'")
+                return list(self._ids_connection.execute(NEXT_IDS, params).fetchone()[0])
+            except psycopg.errors.LockNotAvailable:
+                self._own_ids = False  # from now on on the import's connection, after the writer
+        self.sync()
+        with self.db.cursor() as cursor:
+            cursor.execute(NEXT_IDS, params)
+            return list(cursor.fetchone()[0])
+
     def _raise(self) -> None:
         if self.error is not None:
             error, self.error = self.error, None
@@ -109,6 +133,9 @@ class Writer:
 
     def close(self, *, abort: bool = False) -> None:
         """Stop the thread: after what is queued, or (abort) dropping it, the import having failed."""
+        if self._ids_connection is not None:
+            self._ids_connection.close()
+            self._ids_connection = None
         if not self.threaded:
             return
         self.threaded = False
@@ -126,6 +153,15 @@ class _Aborted(Exception):
     pass
 
 
+def _made(make: Callable[[], Any]) -> Mend:
+    """A callable default (uuid4, timezone.now, list), called for each row that does not give one."""
+    return lambda value, record, row_id, now: make() if value is _MISSING else value
+
+
+def _prepared(field: Any, db: Any) -> Mend:
+    return lambda value, record, row_id, now: field.get_db_prep_save(value, db)
+
+
 class Table:
     """New rows of one model: `allocate` their primary keys, then `insert` them."""
 
@@ -141,25 +177,27 @@ class Table:
         self.db_table = meta.db_table
         postgres = self.db.vendor == "postgresql"
         self.has_row_id = any(field.attname == "row_id" for field in self.fields)
-        self.plan: list[tuple[int, str, Any, Callable[[], Any] | None, Any, bool]] = []
+        # A row is the record's values picked by attribute name over the fields' constant defaults
+        # (one C call for all columns), then the columns that need more mended in place: a callable
+        # default, Django's conversion to the database, encryption, auto_now.
+        self._constants: dict[str, Any] = {}
+        mends: list[tuple[str, Mend]] = []
         for field in self.fields:
+            attname = field.attname
             if field.primary_key:
-                kind = _PK
-            elif isinstance(field, EncryptedFieldMixin):
-                kind = _ENCRYPTED
-            elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-                kind = _NOW
-            else:
-                kind = _VALUE
-            prepare = not (postgres and isinstance(field, _AS_IS_ON_POSTGRES))
-            # As a model's __init__: a field not given takes its default ("" for text, None otherwise),
-            # a callable default (uuid4, timezone.now, list) called for each row.
+                continue
             make = field.default if field.has_default() and callable(field.default) else None
-            constant = None if make is not None else field.get_default()
-            self.plan.append((kind, field.attname, field, make, constant, prepare))
-        getters = [self._getter(*step) for step in self.plan]
-        self._with_id = getters
-        self._without_id = [getter for getter, step in zip(getters, self.plan, strict=True) if step[0] != _PK]
+            self._constants[attname] = _MISSING if make is not None else field.get_default()
+            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+                mends.append((attname, lambda value, record, row_id, now: now))
+                continue
+            if make is not None:
+                mends.append((attname, _made(make)))
+            if isinstance(field, EncryptedFieldMixin):
+                mends.append((attname, self._sealer(field)))
+            elif not (postgres and isinstance(field, _AS_IS_ON_POSTGRES)):
+                mends.append((attname, _prepared(field, self.db)))
+        self._layouts = {with_id: self._layout(mends, with_id) for with_id in (True, False)}
         self._next_id = 0
         self._pool: list[int] = []
         self._formatter: Any = None
@@ -172,11 +210,13 @@ class Table:
             return []
         if self.db.vendor == "postgresql":
             if len(self._pool) < count:
+                wanted: list[Any] = [self.db_table, self.pk_column, max(count - len(self._pool), ID_POOL)]
                 if self.writer is not None:
-                    self.writer.sync()
-                with self.db.cursor() as cursor:
-                    cursor.execute(NEXT_IDS, [self.db_table, self.pk_column, max(count - len(self._pool), ID_POOL)])
-                    self._pool += cursor.fetchone()[0]
+                    self._pool += self.writer.next_ids(wanted)
+                else:
+                    with self.db.cursor() as cursor:
+                        cursor.execute(NEXT_IDS, wanted)
+                        self._pool += cursor.fetchone()[0]
             taken, self._pool = self._pool[:count], self._pool[count:]
             return taken
         # SQLite: the import's transaction holds the write lock (BEGIN IMMEDIATE), so nobody else
@@ -193,50 +233,38 @@ class Table:
 
     # --- rows ---
 
+    def _layout(self, mends: list[tuple[str, Mend]], with_id: bool) -> tuple[Any, list[tuple[int, Mend]]]:
+        names = [str(field.attname) for field in self.fields if with_id or not field.primary_key]
+        pick = operator.itemgetter(*names) if len(names) > 1 else lambda record: (record[names[0]],)
+        return pick, [(names.index(attname), mend) for attname, mend in mends]
+
     def row(self, record: dict[str, Any], now: Any, with_id: bool = True) -> tuple[Any, ...]:
         if self.keyed and "_key" not in record:
             raise KeyError(f"{self.label} is encrypted under its owner's key: give the record its _key")
         row_id = record.get("row_id")
         if row_id is None and self.has_row_id:
             row_id = record["row_id"] = uuid.uuid4()
-        return tuple([value(record, row_id, now) for value in (self._with_id if with_id else self._without_id)])
+        pick, mends = self._layouts[with_id]
+        values = list(pick(self._constants | record))
+        for index, mend in mends:
+            values[index] = mend(values[index], record, row_id, now)
+        return tuple(values)
 
-    def _getter(self, kind: int, attname: str, field: Any, make: Any, constant: Any, prepare: bool) -> Getter:
-        """How one column's value comes out of a record (a function per column, chosen once)."""
-        db = self.db
-        if kind == _PK:
-            return lambda record, row_id, now: record["id"]
-        if kind == _NOW:
-            return lambda record, row_id, now: now
-        if make is not None:
-
-            def given(record: dict[str, Any]) -> Any:
-                value = record.get(attname, _MISSING)
-                return make() if value is _MISSING else value
-
-        else:
-
-            def given(record: dict[str, Any]) -> Any:
-                return record.get(attname, constant)
-
-        if kind == _ENCRYPTED:
-            return lambda record, row_id, now: self._seal(record, field, row_id, given(record))
-        if prepare:
-            return lambda record, row_id, now: field.get_db_prep_save(given(record), db)
-        if make is None:
-            return lambda record, row_id, now: record.get(attname, constant)
-        return lambda record, row_id, now: given(record)
-
-    def _seal(self, record: dict[str, Any], field: Any, row_id: Any, value: Any) -> Any:
+    def _sealer(self, field: Any) -> Mend:
         """As EncryptedFieldMixin.pre_save and encrypt_for do for a new row."""
-        if value is None or value == "":
-            return value
-        raw = field.plain_bytes(field.to_python(value))
-        aad = f"{self.label}|{field.name}|{row_id}".encode()
-        key: DataKeyPair | None = record["_key"] if self.keyed else None
-        if key is not None:
-            return crypto.encrypt_with_data_key(key[0], key[1], raw, aad)
-        return crypto.encrypt_master(raw, aad)
+        label, name, keyed = self.label, field.name, self.keyed
+
+        def seal(value: Any, record: dict[str, Any], row_id: Any, now: Any) -> Any:
+            if value is None or value == "":
+                return value
+            raw = field.plain_bytes(field.to_python(value))
+            aad = f"{label}|{name}|{row_id}".encode()
+            key: DataKeyPair | None = record["_key"] if keyed else None
+            if key is not None:
+                return crypto.encrypt_with_data_key(key[0], key[1], raw, aad)
+            return crypto.encrypt_master(raw, aad)
+
+        return seal
 
     def insert(self, records: Sequence[dict[str, Any]]) -> None:
         """Write the records; with their allocated `id`s, or (records no one refers to) without, the
