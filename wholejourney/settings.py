@@ -132,6 +132,10 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+elif _default_db["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the app's queries last milliseconds to a second or two, where compiling
+    # them costs more than it saves (benchmarks/README.md, the national report).
+    _default_db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES = {"default": _default_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,11 +5,17 @@ with disclosure control applied. Nothing here stores a figure; everything is com
 
 from __future__ import annotations
 
+import collections
+import contextvars
 import datetime
+import functools
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.utils import timezone
+from django.db import connection, transaction
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -28,6 +34,8 @@ from wholejourney.reporting.registry import (
     all_metrics,
     report_run,
 )
+
+K = TypeVar("K", bound=Hashable)
 
 # The order of the published report (metrics.yaml), then our own figures; a metric registered
 # later and not listed here goes at the end of its section.
@@ -169,9 +177,66 @@ def threshold_for(office: Office | None) -> int:
     return max([default_threshold(), *rows.values_list("disclosure_threshold", flat=True)])
 
 
-def compute(period: Period, office: Office | None) -> dict[str, MetricResult]:
-    """Every registered metric for the period (inside a `report_run`, so shared work is shared)."""
-    return {metric.id: metric.compute(period, office) for metric in all_metrics()}
+def can_compute_in_parallel() -> bool:
+    """Two connections can share the work when both can see the same committed data: PostgreSQL,
+    outside a transaction (inside one, another connection would not see its changes)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def computed_in_parallel(work: dict[K, Callable[[], Any]]) -> dict[K, Any]:
+    """Each piece of work done (on PostgreSQL), shared between this thread and a helper with a
+    connection of its own, both reading one snapshot of the database.
+
+    Why: a national report is a hundred aggregate queries, many too small for PostgreSQL to spread
+    over processors itself; two at a time take the report from six seconds to four on two cores.
+    Both threads read the snapshot this transaction exports (REPEATABLE READ), so every figure is
+    of the same moment, as if one query had computed them all. The helper takes work from the end
+    of the list, this thread from the start: the year and the year before are counted in one pass
+    where a metric allows (`run_periods`), so the helper mostly finds the year before done."""
+    queue = collections.deque(work.items())
+    done: dict[K, Any] = {}
+    failed: list[BaseException] = []
+
+    def take(pop: Callable[[], tuple[K, Callable[[], Any]]]) -> None:
+        while not failed:
+            try:
+                key, run = pop()
+            except IndexError:
+                return
+            done[key] = run()
+
+    def helper(snapshot: str, language: str) -> None:
+        try:
+            with translation.override(language), transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                take(queue.pop)
+        except BaseException as exc:  # noqa: BLE001 - raised in the report's own thread below
+            failed.append(exc)
+        finally:
+            connection.close()  # the helper thread's own connection
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            cursor.execute("SELECT pg_export_snapshot()")
+            snapshot = cursor.fetchone()[0]
+        context = contextvars.copy_context()  # the report run's shared work (registry.shared)
+        thread = threading.Thread(
+            target=context.run, args=(helper, snapshot, translation.get_language()), name="report-helper"
+        )
+        thread.start()
+        try:
+            take(queue.popleft)
+        except BaseException as exc:
+            failed.append(exc)
+            raise
+        finally:
+            thread.join()
+    if failed:
+        raise failed[0]
+    return done
 
 
 def _sorted_metrics() -> list[Metric]:
@@ -184,17 +249,27 @@ def build_report(
 ) -> Report:
     """The report for the period and office (None: all offices), with the previous period beside it."""
     previous_period = period.previous()
+    work: dict[tuple[str, str], Callable[[], Any]] = {}
+    for metric in all_metrics():
+        work["current", metric.id] = functools.partial(metric.compute, period, office)
+    for metric in all_metrics():
+        work["previous", metric.id] = functools.partial(metric.compute, previous_period, office)
+    if with_charts:
+        work["chart", "clock_states"] = functools.partial(charts.clock_states, period, office)
+        work["chart", "clock_states_before"] = functools.partial(charts.clock_states, previous_period, office)
+        work["chart", "services"] = functools.partial(charts.services_by_month, period, office)
     with report_run(periods=(period, previous_period)):
-        current = compute(period, office)
-        previous = compute(previous_period, office)
-        chart_data = (
-            {
-                "clock_states": (charts.clock_states(period, office), charts.clock_states(previous_period, office)),
-                "services": (charts.services_by_month(period, office), None),
-            }
-            if with_charts
-            else {}
-        )
+        done = computed_in_parallel(work) if can_compute_in_parallel() else {key: run() for key, run in work.items()}
+    current = {metric.id: done["current", metric.id] for metric in all_metrics()}
+    previous = {metric.id: done["previous", metric.id] for metric in all_metrics()}
+    chart_data = (
+        {
+            "clock_states": (done["chart", "clock_states"], done["chart", "clock_states_before"]),
+            "services": (done["chart", "services"], None),
+        }
+        if with_charts
+        else {}
+    )
     threshold = threshold_for(office)
     figures = {}
     for metric in _sorted_metrics():

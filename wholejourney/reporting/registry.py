@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
+import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -198,7 +199,7 @@ def report_run(periods: Sequence[Period] = ()) -> Iterator[None]:
     """While a report is computed, metrics that need the same expensive intermediate compute it
     once (see `shared`). A report of several periods (a year and the one before) names them, so
     a metric can count them all in one pass over its records (see `run_periods`)."""
-    token = _shared.set({_PERIODS: tuple(periods)})
+    token = _shared.set({_PERIODS: tuple(periods), _LOCK: threading.Lock()})
     try:
         yield
     finally:
@@ -206,6 +207,7 @@ def report_run(periods: Sequence[Period] = ()) -> Iterator[None]:
 
 
 _PERIODS = "periods of the run"
+_LOCK = "lock of the run"
 
 
 def run_periods(period: Period) -> tuple[Period, ...]:
@@ -220,6 +222,13 @@ def shared(key: Hashable, compute: Callable[[], T]) -> T:
     memo = _shared.get()
     if memo is None:
         return compute()
-    if key not in memo:
-        memo[key] = compute()
+    if key in memo:
+        return memo[key]  # type: ignore[no-any-return]
+    # A report may be computed by two threads (assembly.computed_in_parallel): the second to want
+    # the same work waits for the first rather than doing it again.
+    with memo[_LOCK]:
+        key_lock = memo.setdefault((_LOCK, key), threading.Lock())
+    with key_lock:
+        if key not in memo:
+            memo[key] = compute()
     return memo[key]  # type: ignore[no-any-return]

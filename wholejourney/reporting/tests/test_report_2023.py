@@ -167,6 +167,42 @@ def test_both_years_of_the_report_equal_their_figures_computed_alone(demo_office
         assert figure.previous == metric.compute(Period.year(2022), kh).value, metric.id
 
 
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="two connections share a report's work on PostgreSQL only",
+)
+def test_a_report_shared_by_two_connections_equals_the_report_computed_by_one(
+    demo_office: None, django_db_blocker: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from wholejourney.reporting import assembly, charts
+
+    worked_in: list[str] = []
+    services_by_month = charts.services_by_month
+
+    def watched(*args: Any) -> Any:
+        worked_in.append(threading.current_thread().name)
+        return services_by_month(*args)
+
+    monkeypatch.setattr(charts, "services_by_month", watched)
+
+    def figures() -> tuple[dict[str, Any], dict[str, Any]]:
+        report = assembly.build_report(period=Period.year(2023), office=Office.objects.get(code="KH"))
+        return {key: (f.value, f.previous) for key, f in report.figures.items()}, report.charts
+
+    # Outside a transaction, as the report page and the report job run (a test's transaction
+    # would hide its data from the second connection).
+    with django_db_blocker.unblock():
+        assert assembly.can_compute_in_parallel()
+        shared = figures()
+        monkeypatch.setattr(assembly, "can_compute_in_parallel", lambda: False)
+        alone = figures()
+
+    assert worked_in == ["report-helper", "MainThread"]
+    assert shared == alone
+
+
 # --- the report in every format, its drill-downs and its external edition (issue 9) -------------
 
 KH_2023 = ["--year", "2023", "--office", "KH"]
