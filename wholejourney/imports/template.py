@@ -4,6 +4,7 @@ are, and a help sheet in English and Khmer."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -165,6 +166,15 @@ def _in(language: str, text: Any) -> str:
 def write_workbook(target: Path | IO[bytes] | Any, rows: Rows, *, with_help: bool = False) -> None:
     """Write sheets of rows (dicts by column name) as an XLSX workbook, streaming (write-only mode)."""
     workbook = Workbook(write_only=True)
+    try:
+        _write_sheets(workbook, rows, with_help=with_help)
+    except BaseException:
+        _discard(workbook)
+        raise
+    workbook.save(target)
+
+
+def _write_sheets(workbook: Workbook, rows: Rows, *, with_help: bool) -> None:
     if with_help:
         _help_sheet(workbook)
     bold = Font(bold=True)
@@ -183,7 +193,22 @@ def write_workbook(target: Path | IO[bytes] | Any, rows: Rows, *, with_help: boo
         worksheet.append(header)
         for row in sheet_rows:
             worksheet.append([row.get(column) for column in columns])
-    workbook.save(target)
+
+
+def _discard(workbook: Workbook) -> None:
+    """A workbook that failed half way: end each sheet's stream and remove its temporary file now.
+    (Left to the garbage collector, the streams end on files already closed, and say so as errors
+    nobody can catch.)"""
+    for worksheet in workbook.worksheets:
+        writer = getattr(worksheet, "_writer", None)
+        if writer is None:
+            continue
+        for stream in (getattr(worksheet, "_rows", None), writer):
+            if stream is not None:
+                with contextlib.suppress(Exception):
+                    stream.close()
+        with contextlib.suppress(Exception):
+            writer.cleanup()
 
 
 def _columns_of(rows: Iterable[Mapping[str, Any]]) -> list[str]:
