@@ -28,7 +28,6 @@ import datetime
 import os
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -38,10 +37,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import psycopg
-from psycopg import sql
-
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.common import Timed, drop_database, recreate_database, setup_django  # noqa: E402
+
 BATCH = 2000
 PAGE_TARGET_MS = 100.0
 SEARCH_TARGET_MS = 50.0
@@ -96,36 +97,6 @@ def parse_args() -> argparse.Namespace:
 
 
 # --- database and Django ------------------------------------------------------------------------
-
-
-def admin_connection(server: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(f"{server}/postgres", autocommit=True)
-
-
-def recreate_database(server: str, name: str) -> None:
-    with admin_connection(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(server: str, name: str) -> None:
-    with admin_connection(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def setup_django(server: str, name: str, var_dir: Path) -> None:
-    """Point the settings at the new database and at a keyring of the benchmark's own."""
-    os.environ["DATABASE_URL"] = f"{server}/{name}"
-    os.environ["WJ_VAR_DIR"] = str(var_dir)
-    os.environ["WJ_KEYS_FILE"] = str(var_dir / "keys" / "keyring.json")
-    os.environ.pop("WJ_KEYS", None)
-    os.environ["WJ_ENV"] = "development"
-    os.environ["WJ_DEBUG"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wholejourney.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 # --- people -------------------------------------------------------------------------------------
@@ -400,21 +371,12 @@ class _Stopwatch:
 
 
 @dataclass
-class Result:
+class Result(Timed):
     page: str
     user: str
     target_ms: float
     times_ms: list[float]
     queries: list[int]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     @property
     def query_label(self) -> str:
@@ -625,7 +587,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, var_dir: Path) -> None:
-    setup_django(args.server, args.db, var_dir)
+    setup_django(f"{args.server}/{args.db}", var_dir)
     from django.core.management import call_command
 
     started = time.perf_counter()

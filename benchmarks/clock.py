@@ -29,7 +29,6 @@ import argparse
 import datetime
 import random
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -45,10 +44,8 @@ from benchmarks.caseload import (  # noqa: E402 (the repository's root goes on t
     Loader,
     People,
     build_people,
-    drop_database,
-    recreate_database,
-    setup_django,
 )
+from benchmarks.common import Timed, drop_database, recreate_database, setup_django  # noqa: E402
 
 TARGET_MS = 2000.0
 SEED = 7
@@ -154,21 +151,12 @@ def load_outcomes(rng: random.Random) -> dict[str, int]:
 
 
 @dataclass
-class Result:
+class Result(Timed):
     what: str
     user: str
     times_ms: list[float]
     queries: int
     answer: str
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def measure(people: People, me_officer: Any, runs: int) -> list[Result]:
@@ -264,7 +252,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, var_dir: Path) -> bool:
-    setup_django(args.server, args.db, var_dir)
+    setup_django(f"{args.server}/{args.db}", var_dir)
     from django.core.management import call_command
 
     from wholejourney.accounts.models import User

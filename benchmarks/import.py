@@ -30,41 +30,15 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.common import drop_database, recreate_database, setup_django  # noqa: E402
+
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 KINDS = ["visits", "economic_services", "education", "legal_services"]
 FAMILY = [("សុខ", "Sok"), ("ចាន់", "Chan"), ("កែវ", "Keo"), ("ម៉ៅ", "Mao"), ("លី", "Ly"), ("ហេង", "Heng")]
 GIVEN = [("ស្រីពៅ", "Sreypov"), ("ធីតា", "Thida"), ("សុភា", "Sophea"), ("ដារ៉ា", "Dara"), ("វិសាល", "Visal")]
-
-
-def setup_django(database: str, var_dir: Path) -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER}/{database}"
-    os.environ["WJ_VAR_DIR"] = str(var_dir)
-    os.environ["WJ_KEYS_FILE"] = str(var_dir / "keys" / "keyring.json")
-    os.environ.pop("WJ_KEYS", None)
-    os.environ["WJ_ENV"] = "development"
-    os.environ["WJ_DEBUG"] = "0"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wholejourney.settings"
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
-def recreate_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 # --- the workbook -------------------------------------------------------------------------------
@@ -153,7 +127,7 @@ def generate(path: Path, clients: int, services: int, as_csv: bool) -> None:
 
 def child(args: argparse.Namespace) -> None:
     var_dir = Path(args.var_dir)
-    setup_django(args.db, var_dir)
+    setup_django(f"{SERVER}/{args.db}", var_dir)
     from django.core.management import call_command
 
     from wholejourney.accounts.roles import Role
@@ -203,7 +177,7 @@ def measure(clients: int, services: int, as_csv: bool, keep: bool, cache: Path |
         generate(path, clients, services, as_csv)
         print(f"  generated {clients:,} clients + {services:,} service rows in {time.perf_counter() - started:.0f} s")
     size = sum(f.stat().st_size for f in path.glob("*.csv")) if as_csv else path.stat().st_size
-    recreate_database(database)
+    recreate_database(SERVER, database)
     try:
         output = subprocess.run(  # noqa: S603 - this script, with our own arguments
             [
@@ -223,7 +197,7 @@ def measure(clients: int, services: int, as_csv: bool, keep: bool, cache: Path |
         ).stdout
     finally:
         if not keep:
-            drop_database(database)
+            drop_database(SERVER, database)
             shutil.rmtree(work, ignore_errors=True)
     line = next(line for line in output.splitlines() if line.startswith("RESULT "))
     result: dict[str, Any] = json.loads(line[len("RESULT ") :])

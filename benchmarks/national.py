@@ -55,6 +55,11 @@ import psycopg
 from psycopg import sql
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.common import admin_connection, recreate_database, setup_django  # noqa: E402
+
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_DATABASE = "wj_bench_national"
 # Bump when the builder writes different data: a database built by an older builder is rebuilt.
@@ -151,13 +156,9 @@ class National:
 # --- the database, its marker and Django ----------------------------------------------------------
 
 
-def _admin(server: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(f"{server}/postgres", autocommit=True)
-
-
 def read_marker(server: str, name: str) -> dict[str, Any] | None:
     """What the database says it was built with, or None if it is not there or unfinished."""
-    with _admin(server) as conn:
+    with admin_connection(server) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return None
     with psycopg.connect(f"{server}/{name}") as conn:
@@ -168,29 +169,6 @@ def read_marker(server: str, name: str) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"scale": json.loads(row[0]), "built_at": row[1], "seconds": row[2]}
-
-
-def recreate_database(server: str, name: str) -> None:
-    with _admin(server) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def configure_django(url: str, var_dir: Path) -> None:
-    """Point the settings at the database and at the keyring kept beside it, then set Django up."""
-    os.environ["DATABASE_URL"] = url
-    os.environ["WJ_VAR_DIR"] = str(var_dir)
-    os.environ["WJ_KEYS_FILE"] = str(var_dir / "keys" / "keyring.json")
-    os.environ.pop("WJ_KEYS", None)
-    os.environ["WJ_ENV"] = "development"
-    os.environ["WJ_DEBUG"] = "0"
-    os.environ.setdefault("WJ_LOG_LEVEL", "WARNING")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "wholejourney.settings"
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 def prepare(
@@ -216,7 +194,7 @@ def prepare(
         recreate_database(server, name)
         shutil.rmtree(var_dir, ignore_errors=True)
         var_dir.mkdir(parents=True)
-    configure_django(url, var_dir)
+    setup_django(url, var_dir)
     from django.core.management import call_command
 
     if reuse:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks import national  # noqa: E402 (after the path is set)
+from benchmarks.common import Timed  # noqa: E402
 
 TARGET_MS = 100.0
 COUNTED = 10
@@ -46,7 +46,7 @@ SHORT_MAX = 25  # records: one page of the timeline
 
 
 @dataclass
-class Result:
+class Result(Timed):
     action: str
     user: str
     history: str
@@ -55,15 +55,6 @@ class Result:
     # Per counted request, the queries that do not load records: all of them but the one per kind
     # of record on the page (see care.selectors.client_timeline). None for other actions.
     fixed: list[int] | None = None
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     @property
     def query_label(self) -> str:
