@@ -74,7 +74,10 @@ def test_administrator_corrects_a_workbook_and_watches_its_import_finish(
     expect(page.locator("progress")).to_have_attribute("value", "100")
     counts = page.locator("#import-counts")
     expect(counts).to_be_visible()
-    expect(counts.get_by_role("row").filter(has_text="clients")).to_contain_text("3")
+    # Each sheet under its title, with the workbook's sheet name beneath it.
+    clients_row = counts.get_by_role("row").filter(has=page.locator("code", has_text=re.compile(r"^clients$")))
+    expect(clients_row).to_contain_text("Clients")
+    expect(clients_row.get_by_role("cell").nth(1)).to_have_text("3")
     assert_no_horizontal_scroll(page)
     page.screenshot(path=screenshot_dir / "import-finished-360.png", full_page=True)
     assert Client.objects.count() == 3

@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from wholejourney.accounts.permissions import requires
 from wholejourney.accounts.roles import Permission
 from wholejourney.core.http import AuthedHttpRequest
+from wholejourney.imports import format as fmt
 from wholejourney.imports import selectors, tasks
 from wholejourney.imports.forms import MAX_UPLOAD_BYTES, UploadForm
 from wholejourney.imports.template import template_workbook
@@ -67,7 +68,13 @@ def status(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_of_job(job)
     problems = tasks.problems_shown(run) if run else []
     problem_count = run.counts.get("problems", len(problems)) if run else 0
-    context = {"job": job, "run": run, "problems": problems, "problem_count": problem_count}
+    # The sheets that had rows, in the workbook's order, under their titles in the reader's language.
+    recorded = [
+        (sheet, run.counts[sheet.name])
+        for sheet in fmt.SHEETS
+        if run is not None and run.counts.get(sheet.name, {}).get("rows")
+    ]
+    context = {"job": job, "run": run, "problems": problems, "problem_count": problem_count, "recorded": recorded}
     template = "imports/_outcome.html" if request.htmx else "imports/status.html"
     return render(request, template, context)
 
