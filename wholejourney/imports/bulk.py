@@ -113,8 +113,10 @@ class Writer:
                     # emptied the table first, say): then this connection would wait on it for ever.
                     self._ids_connection.execute("SET lock_timeout = '2s'")
                 return list(self._ids_connection.execute(NEXT_IDS, params).fetchone()[0])
-            except psycopg.errors.LockNotAvailable:
-                self._own_ids = False  # from now on on the import's connection, after the writer
+            except psycopg.OperationalError:
+                # No connection to be had, or the lock above: from now on the ids are taken on the
+                # import's connection, after the writer.
+                self._own_ids = False
         self.sync()
         with self.db.cursor() as cursor:
             cursor.execute(NEXT_IDS, params)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, connections
 from django.utils import translation
 
 from wholejourney.accounts.roles import Role
@@ -296,6 +296,23 @@ def test_csv_folder_imports_like_the_workbook(cast: Cast, tmp_path: Path) -> Non
 
     assert run.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(run)
     assert run.counts["clients"]["created"] == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="ids come from a second connection on PostgreSQL only")
+def test_import_without_a_second_connection_takes_its_ids_on_its_own(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise psycopg.OperationalError("sorry, too many clients already")
+
+    monkeypatch.setattr(type(connections["default"]), "get_new_connection", refused)
+
+    run = _import(cast, tmp_path, _example())
+
+    assert run.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(run)
+    assert run.counts["clients"]["created"] == Client.objects.count() == 3
 
 
 def test_import_needs_the_permission_for_the_office(cast: Cast, tmp_path: Path) -> None:

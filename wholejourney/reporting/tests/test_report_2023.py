@@ -203,6 +203,39 @@ def test_a_report_shared_by_two_connections_equals_the_report_computed_by_one(
     assert shared == alone
 
 
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="two connections share a report's work on PostgreSQL only",
+)
+def test_a_report_whose_second_connection_fails_is_finished_by_the_first(
+    demo_office: None, django_db_blocker: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    from django.db import OperationalError
+    from django.utils import translation
+
+    from wholejourney.reporting import assembly
+
+    override = translation.override
+
+    def no_second_connection(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name == "report-helper":
+            raise OperationalError("too many clients already")
+        return override(*args, **kwargs)
+
+    def figures() -> dict[str, Any]:
+        report = assembly.build_report(period=Period.year(2023), office=Office.objects.get(code="KH"))
+        return {key: (f.value, f.previous) for key, f in report.figures.items()}
+
+    with django_db_blocker.unblock():
+        shared = figures()
+        monkeypatch.setattr(translation, "override", no_second_connection)
+        assert figures() == shared
+
+    assert "second connection failed" in caplog.text
+
+
 # --- the report in every format, its drill-downs and its external edition (issue 9) -------------
 
 KH_2023 = ["--year", "2023", "--office", "KH"]
