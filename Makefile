@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
+TEST_JOBS ?= auto
 
 .PHONY: install demo serve test lint format messages clean
 
@@ -33,8 +34,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wholejourney
 
+# In parallel, one process per core (pytest-xdist; the demo-reading tests share one worker), and
+# the 15 slowest tests listed at the end.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadgroup --durations=15
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -1,30 +1,18 @@
-"""Settings every test shares: fast password hashing, a clean language, the browser test marker."""
+"""Settings every test shares: fast password hashing, a clean language, skips only for the other
+database engine; the run's keyring and the demo organisation come from core/tests/demo_database.py."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import translation
 
-from wholejourney.core import crypto
+from wholejourney.core.tests.engines import ENGINE_SKIP_MARK
 
-
-@pytest.fixture(autouse=True, scope="session")
-def _test_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Tests never touch the developer's var/keys: they get a keyring of their own."""
-    path = tmp_path_factory.mktemp("keys") / "keyring.json"
-    previous = os.environ.get("WJ_KEYS_FILE")
-    os.environ["WJ_KEYS_FILE"] = str(path)
-    crypto.reset_keyring_cache()
-    yield path
-    if previous is None:
-        os.environ.pop("WJ_KEYS_FILE", None)
-    else:
-        os.environ["WJ_KEYS_FILE"] = previous
-    crypto.reset_keyring_cache()
+pytest_plugins = ["wholejourney.core.tests.demo_database"]
 
 
 @pytest.fixture(autouse=True)
@@ -34,12 +22,22 @@ def _english_between_tests() -> Iterator[None]:
     translation.activate("en")
 
 
+# Argon2 is the production hasher (asserted in accounts tests); tests hash hundreds of passwords.
+TEST_SETTINGS: dict[str, Any] = {
+    # Argon2 second: it checks the demo accounts' passwords, set by `wholejourney demo` in a process of its own.
+    "PASSWORD_HASHERS": [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ],
+    "WJ_REQUIRE_MFA": False,
+    "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+}
+
+
 @pytest.fixture(autouse=True)
-def _fast_tests(settings: pytest.FixtureRequest) -> None:
-    # Argon2 is the production hasher (asserted in accounts tests); tests hash hundreds of passwords.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
-    settings.WJ_REQUIRE_MFA = False  # type: ignore[attr-defined]
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]
+def _fast_tests(settings: Any) -> None:
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +57,29 @@ def django_db_modify_db_settings(
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+# --- skips: only for the other database engine -----------------------------------------------------
+# A skip for any other reason (a missing file, a missing program) fails the run under WJ_STRICT_SKIPS,
+# which .ci/run sets: a test that should run never passes unseen.
+
+_unexpected_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
+        if ENGINE_SKIP_MARK not in reason:
+            _unexpected_skips.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("WJ_STRICT_SKIPS") and _unexpected_skips and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if os.environ.get("WJ_STRICT_SKIPS") and _unexpected_skips:
+        terminalreporter.section("tests skipped for a reason other than the database engine (failing the run)")
+        for line in _unexpected_skips:
+            terminalreporter.write_line(line)

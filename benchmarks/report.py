@@ -52,7 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 1.0
 NATIONAL_TARGET_SECONDS = 5.0
 NATIONAL_TARGET_RATIO = 2.0
-METRICS_YAML = REPO.parent / "shared" / "report-2023" / "metrics.yaml"
+METRICS_YAML = REPO / "wholejourney" / "reporting" / "tests" / "data" / "metrics-2023.yaml"
 
 
 def _prepare(var_dir: Path, database_url: str | None, rebuild: bool) -> None:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from django.core.management import call_command
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.accounts.roles import Role
@@ -55,14 +53,3 @@ def cast(db: None) -> Cast:
         director=director,
         admin=make_user(Role.ADMINISTRATOR, global_=True, username="admin"),
     )
-
-
-@pytest.fixture(scope="module")
-def demo_office(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> Iterator[None]:
-    """The demo organisation, built once for a test module whose tests only read it, and removed
-    afterwards so no other test sees it. Keep the modules that use it few: it takes seconds."""
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        call_command("demo", "--reset", verbosity=0)
-    yield
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        call_command("flush", interactive=False, verbosity=0)

@@ -18,10 +18,9 @@ FIGURES = [("survivors_supported", "368"), ("counseling_sessions", "841"), ("pre
 
 
 @pytest.fixture
-def demo_office(demo: None) -> None:
-    from wholejourney.demo.office import build_demo_office
-
-    build_demo_office()
+def demo(demo_office: str, transactional_db: None) -> None:
+    """The whole demo organisation, its accounts included: this module's copy of the session's demo
+    database (the browser fixtures' `demo` would add the accounts a second time)."""
 
 
 def open_2023_report(page: Any) -> None:

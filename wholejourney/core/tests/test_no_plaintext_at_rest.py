@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.db import connection
 
 from wholejourney.accounts.roles import Role
 from wholejourney.clients import services as client_services
+from wholejourney.core.tests.engines import ENGINE_SKIP_MARK
 from wholejourney.core.tests.factories import OfficeFactory, make_user
 
 SENTINEL = "Zqsentinelvx"
@@ -26,15 +28,16 @@ services.client_create(actor=director, office=Office.objects.get(code="KH"), giv
 """
 
 
-def test_sqlite_file_holds_no_plaintext_after_demo_and_save(tmp_path: Path) -> None:
+def test_sqlite_file_holds_no_plaintext_after_demo_and_save(demo_snapshot: str, tmp_path: Path) -> None:
     if connection.vendor != "sqlite":
-        pytest.skip("the PostgreSQL dump is checked by the test below")
+        pytest.skip(f"{ENGINE_SKIP_MARK} the PostgreSQL dump is checked by the test below")
+    # The session's demo database, as `wholejourney demo --reset` built it (with this session's keyring).
+    shutil.copyfile(demo_snapshot, tmp_path / "wj.sqlite3")
     env = {**os.environ, "WJ_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'wj.sqlite3'}"}
-    env.pop("WJ_KEYS_FILE", None)
-    cli = [sys.executable, "-m", "wholejourney.cli"]
-    for args in (["demo", "--reset"], ["shell", "-c", SAVE_CLIENT]):
-        result = subprocess.run([*cli, *args], env=env, capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "wholejourney.cli", "shell", "-c", SAVE_CLIENT], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
 
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("wj.sqlite3*"))
 
@@ -46,7 +49,7 @@ def test_sqlite_file_holds_no_plaintext_after_demo_and_save(tmp_path: Path) -> N
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_dump_holds_no_plaintext() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("runs when the suite runs on PostgreSQL")
+        pytest.skip(f"{ENGINE_SKIP_MARK} runs when the suite runs on PostgreSQL")
     office = OfficeFactory(code="KH")
     director = make_user(Role.DIRECTOR, office=office)
     client_services.client_create(

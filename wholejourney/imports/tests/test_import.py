@@ -19,6 +19,7 @@ from wholejourney.care.models import CounselingSession, Visit
 from wholejourney.cases.models import Case, Placement
 from wholejourney.clients.models import Client, ClientLookup, Sex
 from wholejourney.conftest import Cast
+from wholejourney.core.tests.engines import postgresql_only
 from wholejourney.core.tests.factories import make_user
 from wholejourney.imports import load, tasks
 from wholejourney.imports.load import MODELS
@@ -298,7 +299,7 @@ def test_csv_folder_imports_like_the_workbook(cast: Cast, tmp_path: Path) -> Non
     assert run.counts["clients"]["created"] == 3
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="ids come from a second connection on PostgreSQL only")
+@postgresql_only("ids come from a second connection on PostgreSQL only")
 def test_import_without_a_second_connection_takes_its_ids_on_its_own(
     cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

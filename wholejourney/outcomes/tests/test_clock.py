@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -90,6 +91,25 @@ def test_run_started_at_fifteen_needs_six_months() -> None:
     clock = compute_clock([stable(D(2023, 3, 1))], [], as_of=D(2023, 12, 31), birth_date=D(2008, 3, 1))
 
     assert clock.required_months == 6 and clock.whole_dates == [D(2023, 9, 1)]
+
+
+@pytest.mark.parametrize(
+    ("started_on", "required_months", "whole_on"),
+    [
+        pytest.param(D(2023, 6, 14), 12, D(2024, 6, 14), id="day_before_fifteenth_birthday"),
+        pytest.param(D(2023, 6, 15), 6, D(2023, 12, 15), id="on_fifteenth_birthday"),
+        pytest.param(D(2023, 6, 16), 6, D(2023, 12, 16), id="day_after_fifteenth_birthday"),
+    ],
+)
+def test_run_length_turns_on_the_exact_fifteenth_birthday_mid_month(
+    started_on: datetime.date, required_months: int, whole_on: datetime.date
+) -> None:
+    birth = D(2008, 6, 15)  # 14 until 14 June 2023, 15 from 15 June 2023
+
+    clock = compute_clock([stable(started_on)], [], as_of=D(2024, 12, 31), birth_date=birth)
+
+    assert clock.required_months == required_months
+    assert clock.whole_dates == [whole_on]
 
 
 def test_unknown_age_takes_the_longer_rule() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +161,25 @@ def test_zero_is_published() -> None:
 def test_a_share_of_few_people_is_withheld() -> None:
     assert share_suppressed(4, 5) and share_suppressed(None, 5)
     assert not share_suppressed(5, 5)
+
+
+@pytest.mark.parametrize(
+    ("count", "threshold", "withheld"),
+    [
+        pytest.param(0, 5, False, id="zero"),
+        pytest.param(1, 5, True, id="one"),
+        pytest.param(4, 5, True, id="threshold_minus_one"),
+        pytest.param(5, 5, False, id="threshold"),
+        pytest.param(6, 5, False, id="threshold_plus_one"),
+        pytest.param(9, 10, True, id="office_threshold_minus_one"),
+        pytest.param(10, 10, False, id="office_threshold"),
+    ],
+)
+def test_a_count_is_withheld_only_between_one_and_the_threshold_minus_one(
+    count: int, threshold: int, withheld: bool
+) -> None:
+    values: dict[str, int | None] = {"survivors": count}
+
+    suppressed = protect(values, {"survivors"}, [], threshold)
+
+    assert suppressed == ({"survivors"} if withheld else set())

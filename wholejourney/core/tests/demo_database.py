@@ -1,0 +1,247 @@
+"""The demo organisation for the tests that read it, built once per test run (a pytest plugin, loaded
+by the root conftest).
+
+Building the demo office through the services takes about a minute on SQLite and more on
+PostgreSQL; three test modules and a browser journey read it. So the run builds it once, with the
+real command (`wholejourney demo --reset`), in a process of its own started when the session starts
+(`demo_snapshot.py`): the minute runs beside the first tests instead of inside one of them. That
+database, the snapshot, is never touched by a test. A test module that reads the demo asks for
+`demo_office` and gets a fresh copy of the snapshot (a file copy on SQLite, a template database on
+PostgreSQL) as its default database for the module, and the empty test database back after, so what
+one module writes, flushes or imports is gone for the next.
+
+Every process of the run (the xdist controller, its workers and the demo build) shares one keyring,
+made when the run starts, so the snapshot's encrypted values read in every worker. Under xdist every
+test that reads the demo is sent to one worker (`--dist loadgroup`), after the others where it can.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from wholejourney.core import crypto
+from wholejourney.core.tests.demo_snapshot import FAILED, READY
+
+RUN_FOLDER = "WJ_TEST_RUN_DIR"  # the run's shared folder: keyring, demo snapshot, build log
+SNAPSHOT_NAME, SNAPSHOT_URL = "WJ_TEST_DEMO_DATABASE", "WJ_TEST_DEMO_DATABASE_URL"
+DEMO_FIXTURES = {"demo_office", "demo_snapshot"}
+BUILD_TIMEOUT_SECONDS = 20 * 60
+
+_build: subprocess.Popen[bytes] | None = None
+
+
+def run_folder() -> Path:
+    return Path(os.environ[RUN_FOLDER])
+
+
+def shared_keyring() -> Path:
+    return run_folder() / "keyring.json"
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def _database() -> dict[str, Any]:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]  # type: ignore[no-any-return]
+
+
+def _snapshot_name_and_url() -> tuple[str, str]:
+    """Where the snapshot lives: a file in the run's folder, or a PostgreSQL database named after the
+    run's database. Read before any test database exists (the settings still name the real one)."""
+    database = _database()
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        path = str(run_folder() / "demo.sqlite3")
+        return path, f"sqlite:///{path}"
+    from urllib.parse import quote
+
+    name = f"test_{database['NAME']}_demo_snapshot"[:63]
+    credentials = quote(database["USER"] or "", safe="")
+    if database.get("PASSWORD"):
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return name, f"postgres://{credentials}@{host}/{name}"
+
+
+def _snapshot_name() -> str:
+    return os.environ[SNAPSHOT_NAME]
+
+
+def start_demo_build() -> None:
+    """Start building the snapshot in the background (once per run)."""
+    global _build
+    folder = run_folder()
+    if _build is not None or (folder / READY).exists() or (folder / "build.log").exists():
+        return
+    env = {**os.environ, "WJ_KEYS_FILE": str(shared_keyring()), "WJ_VAR_DIR": str(folder / "var")}
+    env.pop("WJ_KEYS", None)
+    with (folder / "build.log").open("wb") as log:
+        _build = subprocess.Popen(
+            [sys.executable, "-m", "wholejourney.core.tests.demo_snapshot", os.environ[SNAPSHOT_URL], str(folder)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_for_demo_build() -> None:
+    folder = run_folder()
+    deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
+    while not (folder / READY).exists():
+        if (folder / FAILED).exists() or (_build is not None and _build.poll() not in (None, 0)):
+            log = (folder / "build.log").read_text(errors="replace")
+            pytest.fail(f"Building the demo database failed:\n{log[-4000:]}", pytrace=False)
+        if time.monotonic() > deadline:
+            pytest.fail("Building the demo database took more than 20 minutes.", pytrace=False)
+        time.sleep(0.2)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_worker(config):
+        return  # the workers inherit the controller's folder and keyring through the environment
+    folder = Path(tempfile.mkdtemp(prefix="wj-test-run-"))
+    os.environ[RUN_FOLDER] = str(folder)
+    crypto.write_keyring(crypto.Keyring.generate(), folder / "keyring.json")
+    os.environ[SNAPSHOT_NAME], os.environ[SNAPSHOT_URL] = _snapshot_name_and_url()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # The whole suite (no paths given) needs the demo: start it now, beside the first tests. A run of
+    # chosen files starts it only when a test asks for it.
+    config = session.config
+    if not _is_worker(config) and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
+        start_demo_build()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _is_worker(config) or RUN_FOLDER not in os.environ:
+        return
+    if _build is not None and _build.poll() is None:
+        _build.kill()
+        _build.wait()
+    folder = run_folder()
+    if (folder / "build.log").exists() and _database()["ENGINE"] != "django.db.backends.sqlite3":
+        from django.db import connection
+
+        try:
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(_snapshot_name())}")
+        except Exception as exc:  # noqa: BLE001 - cleanup must not hide the run's result
+            print(f"Could not drop the demo database: {exc}", file=sys.stderr)  # noqa: T201
+    shutil.rmtree(folder, ignore_errors=True)
+    for name in (RUN_FOLDER, SNAPSHOT_NAME, SNAPSHOT_URL):
+        os.environ.pop(name, None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # One worker reads the demo (one group under --dist loadgroup), and its tests come last, when
+    # the build has long finished. Every worker sorts the same way, as xdist requires.
+    reading = [item for item in items if DEMO_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    for item in reading:
+        item.add_marker(pytest.mark.xdist_group("demo"))
+    items[:] = [item for item in items if item not in reading] + reading
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_keyring() -> Iterator[Path]:
+    """Tests never touch the developer's var/keys: the run has a keyring of its own, shared by its
+    xdist workers and the process that builds the demo database."""
+    path = shared_keyring()
+    previous = os.environ.get("WJ_KEYS_FILE")
+    os.environ["WJ_KEYS_FILE"] = str(path)
+    crypto.reset_keyring_cache()
+    yield path
+    if previous is None:
+        os.environ.pop("WJ_KEYS_FILE", None)
+    else:
+        os.environ["WJ_KEYS_FILE"] = previous
+    crypto.reset_keyring_cache()
+
+
+# --- switching the default database ---------------------------------------------------------------
+
+
+def _switch_default_database(name: str) -> None:
+    """Point every connection to the default database at `name` (live-server threads included:
+    they open their connections from the same settings dictionary)."""
+    from django.conf import settings
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection, connections
+
+    connections.close_all()
+    connection.settings_dict["NAME"] = name
+    settings.DATABASES["default"]["NAME"] = name
+    ContentType.objects.clear_cache()
+
+
+def _is_sqlite() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
+
+
+def _copy_database(source: str, target: str) -> None:
+    """A whole copy of database `source` as `target` (replacing it). No connection may be open to `source`."""
+    from django.db import connection
+
+    if _is_sqlite():
+        for suffix in ("-wal", "-shm"):
+            Path(target + suffix).unlink(missing_ok=True)
+        shutil.copyfile(source, target)
+        return
+    with connection._nodb_cursor() as cursor:
+        quote = connection.ops.quote_name
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(target)}")
+        cursor.execute(f"CREATE DATABASE {quote(target)} TEMPLATE {quote(source)}")
+
+
+def _drop_database(name: str) -> None:
+    from django.db import connection
+
+    if _is_sqlite():
+        for suffix in ("", "-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)
+        return
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup: None) -> str:
+    """The name of the database holding the demo exactly as `wholejourney demo --reset` builds it
+    (a file path on SQLite). Never write to it: read the demo through `demo_office`."""
+    start_demo_build()
+    _wait_for_demo_build()
+    return _snapshot_name()
+
+
+@pytest.fixture(scope="module")
+def demo_office(demo_snapshot: str, django_db_blocker: Any) -> Iterator[str]:
+    """The demo organisation as this module's default database: a fresh copy of the snapshot. The
+    empty test database comes back after the module. Yields the copy's database name."""
+    from django.db import connection
+
+    test_name = connection.settings_dict["NAME"]
+    working = (
+        f"{test_name.removesuffix('.sqlite3')}_demo_copy.sqlite3" if _is_sqlite() else f"{test_name}_demo_copy"[:63]
+    )
+    with django_db_blocker.unblock():
+        connection.close()
+        _copy_database(demo_snapshot, working)
+        _switch_default_database(working)
+    yield working
+    with django_db_blocker.unblock():
+        _switch_default_database(test_name)
+        _drop_database(working)
