@@ -64,8 +64,8 @@ def test_case_manager_walks_the_journey_and_the_director_approves_the_closure(
     from django.utils import timezone
 
     today = timezone.localdate()
-    five_days_ago = (today - datetime.timedelta(days=5)).isoformat()
-    two_days_ago = (today - datetime.timedelta(days=2)).isoformat()
+    five_days_ago = f"{today - datetime.timedelta(days=5):%d/%m/%Y}"
+    two_days_ago = f"{today - datetime.timedelta(days=2):%d/%m/%Y}"
     existing = journey["existing"]
     sign_in(page, "casemanager")
 

@@ -35,6 +35,7 @@ def person(demo: None) -> Any:
         family_name_latin="Keo",
         given_name_latin="Sopheap",
         date_of_birth=datetime.date(1998, 4, 2),
+        sex="female",
     )
     case_open(
         actor=casemanager,
@@ -57,7 +58,7 @@ def assess(page: Any, client_pk: int, day: datetime.date, levels: dict[str, int]
     from wholejourney.outcomes.services import current_instrument
 
     page.goto(f"/clients/{client_pk}/outcomes/assess/")
-    page.locator("input[name='date']").fill(day.isoformat())
+    page.locator("input[name='date']").fill(f"{day:%d/%m/%Y}")
     for item in current_instrument().items.all():
         page.locator(f"label.s{levels[item.domain]}:has(input[name='item_{item.code}'])").click()
     page.get_by_role("button", name="Save the assessment").click()

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.audit.models import AuditEvent
+from wholejourney.core.forms import DayField
 
 OBJECT_TYPES = [
     ("", _("Any kind of record")),
@@ -23,8 +24,8 @@ class AuditSearchForm(forms.Form):
     action = forms.ChoiceField(
         label=_("Action"), choices=[("", _("Any action")), *AuditEvent.Action.choices], required=False
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("From"), required=False)
+    date_to = DayField(label=_("To"), required=False)
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -6,14 +6,12 @@ Staff type on phones, often with a Khmer keyboard: dates, minutes and amounts ac
 
 from __future__ import annotations
 
-import datetime
 import re
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.db import models
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -36,56 +34,8 @@ from wholejourney.care.models import (
     Visit,
 )
 from wholejourney.clients.models import Client
+from wholejourney.core.forms import DayField, ascii_digits
 from wholejourney.partners.models import Organisation
-
-# Khmer digits, and the rarer "lek attak" digits some keyboards also offer.
-_DIGITS = {ord(khmer): str(n) for n, khmer in enumerate("០១២៣៤៥៦៧៨៩")} | {
-    ord(attak): str(n) for n, attak in enumerate("៰៱៲៳៴៵៶៷៸៹")
-}
-
-
-def ascii_digits(value: str) -> str:
-    """The same text with Khmer digits written as 0-9."""
-    return value.translate(_DIGITS)
-
-
-class DayWidget(forms.DateInput):
-    """A plain text box rather than a date picker: Khmer keyboards and older Android date pickers
-    often cannot enter a date into <input type="date">, and the numeric keypad is one tap away."""
-
-    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        base = {"inputmode": "numeric", "placeholder": _("dd/mm/yyyy"), "autocomplete": "off", "size": 12}
-        super().__init__(attrs=base | (attrs or {}), format="%d/%m/%Y")
-
-
-class DayField(forms.DateField):
-    """A date typed day-first or as ISO, in Khmer or ASCII digits, with any of / - . or a space
-    between the parts, or as eight digits (23112024)."""
-
-    widget = DayWidget
-    input_formats = ["%d/%m/%Y", "%Y/%m/%d", "%d/%m/%y"]
-    default_error_messages = {"invalid": _("Write the date as day/month/year, for example 23/11/2024.")}
-
-    def __init__(self, *, happened: bool = False, **kwargs: Any) -> None:
-        """`happened`: the day of something done (a session, a payment): today unless changed, and
-        never later (the services refuse it too; saying so here keeps the message plain)."""
-        self.happened = happened
-        if happened:
-            kwargs.setdefault("initial", timezone.localdate)
-        super().__init__(**kwargs)
-
-    def validate(self, value: Any) -> None:
-        super().validate(value)
-        if self.happened and value and value > timezone.localdate():
-            raise forms.ValidationError(_("The date cannot be in the future."), code="future")
-
-    def to_python(self, value: Any) -> datetime.date | None:
-        if isinstance(value, str):
-            value = ascii_digits(value).strip()
-            if re.fullmatch(r"\d{8}", value):
-                value = f"{value[:2]}/{value[2:4]}/{value[4:]}"
-            value = re.sub(r"\s*[-.\s\\]\s*", "/", value)
-        return super().to_python(value)
 
 
 def _number_text(value: Any) -> Any:

@@ -22,16 +22,14 @@ from wholejourney.cases.models import (
 )
 from wholejourney.clients.forms import StaffChoiceField
 from wholejourney.clients.models import Client
-from wholejourney.core.forms import IsoDateInput, no_future_dates
+from wholejourney.core.forms import DayField, no_future_dates
 from wholejourney.partners.models import Organisation
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
 
 
-def _date(label: Any, *, today: bool = True, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=IsoDateInput(), initial=timezone.localdate if today else None
-    )
+def _date(label: Any, *, today: bool = True, required: bool = True) -> DayField:
+    return DayField(label=label, required=required, initial=timezone.localdate if today else None)
 
 
 def _text(label: Any, *, required: bool = False, rows: int = 3, **kwargs: Any) -> forms.CharField:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from wholejourney.accounts.models import Team, User
 from wholejourney.clients.models import Sex
 from wholejourney.core.blind_index import IndexKind
-from wholejourney.core.forms import IsoDateInput, no_future_dates
+from wholejourney.core.forms import DayField, no_future_dates
 
 
 class ClientSearchForm(forms.Form):
@@ -66,7 +66,11 @@ class IdentityForm(forms.Form):
         required=False,
         help_text=_("Names the person is also known by, separated by commas."),
     )
-    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=IsoDateInput())
+    date_of_birth = DayField(
+        label=_("Date of birth"),
+        required=False,
+        error_messages={"future": _("The date of birth cannot be in the future.")},
+    )
     birth_year = forms.IntegerField(
         label=_("Year of birth, if the date is not known"),
         required=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,23 +13,85 @@ from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+# Khmer digits, and the rarer "lek attak" digits some keyboards also offer.
+_DIGITS = {ord(khmer): str(n) for n, khmer in enumerate("០១២៣៤៥៦៧៨៩")} | {
+    ord(attak): str(n) for n, attak in enumerate("៰៱៲៳៴៵៶៷៸៹")
+}
+# Three numbers, day first or year first, once the separators are "/".
+_DAY_SHAPE = re.compile(r"\d{1,2}/\d{1,2}/(\d{2}|\d{4})|\d{4}/\d{1,2}/\d{1,2}")
 
 
-class IsoDateInput(forms.DateInput):
-    """A date picker on phones. The browser sends and expects ISO dates whatever the language, so
-    the value is never written in the locale's day-first format."""
+def ascii_digits(value: str) -> str:
+    """The same text with Khmer digits written as 0-9."""
+    return value.translate(_DIGITS)
 
-    input_type = "date"
+
+class DayWidget(forms.DateInput):
+    """The one way a page asks for a date: a text box showing dd/mm/yyyy in every language.
+
+    Not <input type="date">: the browser's picker shows month first in an English browser, Khmer
+    keyboards and older Android pickers often cannot enter a date into it, and the numeric keypad
+    is one tap away (inputmode)."""
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        base = {"inputmode": "numeric", "placeholder": _("dd/mm/yyyy"), "autocomplete": "off", "size": 12}
+        super().__init__(attrs=base | (attrs or {}), format="%d/%m/%Y")
+
+
+class DayField(forms.DateField):
+    """A date typed day-first (23/11/2024, 3/1/2024, 23-11-2024, 23.11.2024, 23112024) or as ISO
+    (2024-11-23), in Khmer or ASCII digits. Every form's dates are this field (a test walks them)."""
+
+    widget = DayWidget
+    input_formats = ["%d/%m/%Y", "%Y/%m/%d", "%d/%m/%y"]
+    default_error_messages = {
+        "invalid": _("Write the date as day/month/year, for example 23/11/2024."),
+        "impossible": _("%(value)s is not a date: write day/month/year, for example 23/11/2024."),
+        "future": _("The date cannot be in the future."),
+    }
+
+    def __init__(self, *, happened: bool = False, **kwargs: Any) -> None:
+        """`happened`: the day of something done (a session, a payment): today unless changed, and
+        never later (the services refuse it too; saying so here keeps the message plain)."""
+        if happened:
+            kwargs.setdefault("initial", timezone.localdate)
+        hint = kwargs.pop("help_text", None)
+        kwargs["help_text"] = format_lazy("{} · {}", _("dd/mm/yyyy"), hint) if hint else _("dd/mm/yyyy")
+        super().__init__(**kwargs)
+        self.future_allowed = not happened
+
+    def to_python(self, value: Any) -> datetime.date | None:
+        if not isinstance(value, str):
+            return super().to_python(value)
+        typed = value.strip()
+        value = ascii_digits(typed)
+        if re.fullmatch(r"\d{8}", value):
+            value = f"{value[:2]}/{value[2:4]}/{value[4:]}"
+        value = re.sub(r"\s*[-.\s\\/]\s*", "/", value)
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            if _DAY_SHAPE.fullmatch(value):  # the right shape, but no such day (31/02/2024)
+                raise ValidationError(
+                    self.error_messages["impossible"], code="impossible", params={"value": typed}
+                ) from None
+            raise
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if not self.future_allowed and value and value > timezone.localdate():
+            raise ValidationError(self.error_messages["future"], code="future")
 
 
 def no_future_dates(form: forms.BaseForm, *names: str) -> None:
-    """Let the date picker refuse days after today (the services check it again)."""
-    today = timezone.localdate().isoformat()
+    """Refuse days after today on the form, with a plain message (the services check it again)."""
     for name in names:
-        form.fields[name].widget.attrs["max"] = today
+        field = form.fields[name]
+        assert isinstance(field, DayField), f"{name} is not a DayField"  # noqa: S101 - a programming error
+        field.future_allowed = False
 
 
 def apply_service_errors(exc: ValidationError, *forms_: forms.BaseForm) -> None:

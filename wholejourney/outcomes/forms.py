@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import Domain
-from wholejourney.core.forms import IsoDateInput, no_future_dates
+from wholejourney.core.forms import DayField, no_future_dates
 from wholejourney.outcomes.models import CrisisEvent, Instrument, InstrumentItem
 
 SCALE_LABELS = {1: _("In crisis"), 2: _("Vulnerable"), 3: _("Stable"), 4: _("Thriving")}
 
 
-def _date_field(label: Any = None) -> forms.DateField:
-    return forms.DateField(label=label or _("Date"), widget=IsoDateInput(), initial=timezone.localdate)
+def _date_field(label: Any = None) -> DayField:
+    return DayField(label=label or _("Date"), initial=timezone.localdate)
 
 
 class AssessmentForm(forms.Form):

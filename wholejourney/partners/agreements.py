@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from wholejourney.accounts.permissions import requires
-from wholejourney.core.forms import IsoDateInput, apply_service_errors, no_future_dates
+from wholejourney.core.forms import DayField, apply_service_errors, no_future_dates
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.partners import agreement_services, documents, selectors
 from wholejourney.partners.models import Agreement
@@ -35,12 +35,11 @@ CONTENT_TYPES = {
 
 class AgreementForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Agreement.Kind.choices)
-    signed_on = forms.DateField(label=gettext_lazy("Signed on"), widget=IsoDateInput())
-    start = forms.DateField(label=gettext_lazy("From"), widget=IsoDateInput())
-    end = forms.DateField(
+    signed_on = DayField(label=gettext_lazy("Signed on"))
+    start = DayField(label=gettext_lazy("From"))
+    end = DayField(
         label=gettext_lazy("Until"),
         required=False,
-        widget=IsoDateInput(),
         help_text=gettext_lazy("Leave empty if the agreement has no end date."),
     )
     signatory = forms.CharField(label=gettext_lazy("The partner's signatory"), required=False, max_length=120)

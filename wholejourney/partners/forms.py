@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from wholejourney.core.forms import IsoDateInput
+from wholejourney.core.forms import DayField
 from wholejourney.core.models import Office
 from wholejourney.partners.models import Organisation, OrganisationKind
 
@@ -27,11 +27,9 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class PeriodForm(forms.Form):
-    active_from = forms.DateField(label=_("Partner from"), widget=IsoDateInput())
-    active_to = forms.DateField(
-        label=_("Until"), required=False, widget=IsoDateInput(), help_text=_("Leave empty while the partnership lasts.")
-    )
+    active_from = DayField(label=_("Partner from"))
+    active_to = DayField(label=_("Until"), required=False, help_text=_("Leave empty while the partnership lasts."))
 
 
 class PeriodEndForm(forms.Form):
-    active_to = forms.DateField(label=_("Partnership ended on"), widget=IsoDateInput())
+    active_to = DayField(label=_("Partnership ended on"))

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.accounts.models import User
 from wholejourney.clients.models import Sex
-from wholejourney.core.forms import IsoDateInput, no_future_dates
+from wholejourney.core.forms import DayField, no_future_dates
 from wholejourney.partners.models import Organisation
 from wholejourney.programmes import sheets
 from wholejourney.programmes.models import (
@@ -44,8 +44,8 @@ class CampaignTopic(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-def _date(label: Any, **kwargs: Any) -> forms.DateField:
-    return forms.DateField(label=label, widget=IsoDateInput(), **kwargs)
+def _date(label: Any, **kwargs: Any) -> DayField:
+    return DayField(label=label, **kwargs)
 
 
 def _blank(choices: Any) -> list[tuple[str, Any]]:

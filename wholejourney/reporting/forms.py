@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Consent
+from wholejourney.core.forms import DayField
 from wholejourney.core.models import Office
 from wholejourney.reporting.models import Edition, ReportFormat
 from wholejourney.reporting.registry import SECTION_TITLES, Period
@@ -37,8 +38,8 @@ class ReportQueryForm(forms.Form):
         empty_value=None,
         choices=[("", _("Whole year")), (1, "Q1"), (2, "Q2"), (3, "Q3"), (4, "Q4")],
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label=_("From"), required=False)
+    date_to = DayField(label=_("To"), required=False)
     edition = forms.ChoiceField(label=_("Edition"), required=False, choices=Edition.choices)
 
     def __init__(self, *args: Any, offices: list[Office], all_offices: bool, **kwargs: Any) -> None:

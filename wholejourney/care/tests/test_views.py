@@ -19,7 +19,6 @@ from django.utils import timezone
 from wholejourney.accounts.models import User
 from wholejourney.accounts.roles import Role
 from wholejourney.care import services
-from wholejourney.care.forms import DayField
 from wholejourney.care.models import (
     CarePlan,
     CounselingSession,
@@ -83,25 +82,6 @@ def session_post(attendees: list[Client], **overrides: Any) -> dict[str, Any]:
 
 def record_url(kind: str, client: Client) -> str:
     return reverse(f"care:{kind}_new", kwargs={"pk": client.pk})
-
-
-# --- dates typed on a phone ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "typed",
-    ["23/11/2024", "2024-11-23", "23-11-2024", "23.11.2024", "23 11 2024", "23112024", "២៣/១១/២០២៤", "២០២៤-១១-២៣"],
-)
-def test_day_field_reads_day_first_iso_and_khmer_digits(typed: str) -> None:
-    assert DayField().clean(typed) == datetime.date(2024, 11, 23)
-
-
-@pytest.mark.parametrize("typed", ["32/11/2024", "11/23/2024", "yesterday", "២៣/១៣/២០២៤"])
-def test_day_field_refuses_what_is_not_a_date_with_an_example(typed: str) -> None:
-    field = DayField()
-
-    with pytest.raises(Exception, match="23/11/2024"):
-        field.clean(typed)
 
 
 # --- one session -----------------------------------------------------------------------------

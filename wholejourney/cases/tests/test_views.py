@@ -641,8 +641,8 @@ def test_casework_pages_render_in_khmer(client: HttpClient, cast: Cast) -> None:
 
     assert {url: r.status_code for url, r in answers.items()} == dict.fromkeys(urls, 200)
     assert all('<html lang="km">' in r.content.decode() for r in answers.values())
-    # Dates in a date picker stay ISO whatever the language's own format.
+    # Dates show day/month/year in Khmer too.
     assert (
-        f'name="opened_on" value="{iso(timezone.localdate())}"'
+        f'name="opened_on" value="{timezone.localdate():%d/%m/%Y}"'
         in answers[f"/referrals/{referral.pk}/"].content.decode()
     )

@@ -119,7 +119,7 @@ def test_assessment_page_lists_every_question_by_domain_with_the_scale(
     assert body.index("Protection") < body.index("Personal well-being") < body.index("Economic empowerment")
     for label in ("In crisis", "Vulnerable", "Stable", "Thriving"):
         assert label in body
-    assert f'value="{days_ago(0).isoformat()}"' in body  # today by default
+    assert f'value="{days_ago(0):%d/%m/%Y}"' in body  # today by default
 
 
 def test_assessment_page_in_khmer_shows_the_khmer_questions(client: HttpClient, cast: Cast, counselor: User) -> None:

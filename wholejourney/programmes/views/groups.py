@@ -61,14 +61,18 @@ def _plan_year(request: AuthedHttpRequest) -> int:
 
 
 def _group_page(request: AuthedHttpRequest, group: CommunityGroup, year: int, **bound: forms.Form) -> HttpResponse:
+    # Each open action has its own "completed on" box, with its own id for its label.
+    actions = [
+        (action, None if action.completed_on else programme_forms.PlanCompleteForm(auto_id=f"done-{action.pk}-%s"))
+        for action in selectors.plan_actions_of(group, year)
+    ]
     context = {
         "group": group,
         "year": year,
         "years": sorted({year, timezone.localdate().year, *selectors.plan_years_of(group)}, reverse=True),
-        "actions": selectors.plan_actions_of(group, year),
+        "actions": actions,
         "status_form": bound.get("status_form") or programme_forms.GroupStatusForm(),
         "action_form": bound.get("action_form") or programme_forms.PlanActionForm(),
-        "complete_form": programme_forms.PlanCompleteForm(),
         "complete_errors": bound.get("complete_form"),
         "may_record": request.user.office_id is not None,
     }
