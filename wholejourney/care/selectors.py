@@ -12,6 +12,7 @@ from django.db import connection, models
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wholejourney.accounts.models import User
 from wholejourney.accounts.permissions import can_read_counseling_notes, has_permission
@@ -195,6 +196,50 @@ def may_approve_plan(user: Any, plan: CarePlan) -> bool:
 
 @dataclass(frozen=True)
 class TimelineKind:
+# --- open services, for the closure pages --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenService:
+    label: str
+    count: int
+
+
+def open_services_of(case_ids: list[int]) -> dict[int, list[OpenService]]:
+    """What is still going on in each case (by case id): care plans, legal cases not ended,
+    counseling treatment plans in progress, trainings in progress, court dates to come. Only the
+    kinds with something open, with their counts; one query per kind whatever the number of cases,
+    for the closure list. Counts only: nothing identifying."""
+    today = timezone.localdate()
+    kinds: list[tuple[str, QuerySet[Any], str]] = [
+        (_("Care plans"), CarePlan.objects.filter(case_id__in=case_ids), "case_id"),
+        (_("Legal cases not ended"), LegalCase.objects.filter(case_id__in=case_ids, ended_on__isnull=True), "case_id"),
+        (
+            _("Counseling treatment plans in progress"),
+            TreatmentPlan.objects.filter(case_id__in=case_ids, status=TreatmentPlan.Status.ACTIVE),
+            "case_id",
+        ),
+        (
+            _("Trainings in progress"),
+            Training.objects.filter(case_id__in=case_ids, completed_on__isnull=True).filter(
+                Q(end__isnull=True) | Q(end__gte=today)
+            ),
+            "case_id",
+        ),
+        (
+            _("Court dates to come"),
+            LegalMilestone.objects.filter(legal_case__case_id__in=case_ids, happened_on__gt=today),
+            "legal_case__case_id",
+        ),
+    ]
+    found: dict[int, list[OpenService]] = {case_id: [] for case_id in case_ids}
+    for label, queryset, key in kinds:
+        counts = queryset.order_by().values(key).annotate(n=models.Count("pk")).values_list(key, "n")
+        for case_id, count in counts:
+            found[case_id].append(OpenService(str(label), count))
+    return found
+
+
     key: str
     model: type[models.Model]
     day: str

@@ -86,6 +86,14 @@ class ClosureRequestForm(forms.Form):
         error_messages={"required": _("Choose the reason for closing the case.")},
     )
     note = _text(_("Note for the approver"))
+    clock_override = forms.BooleanField(
+        label=_("Close as “goals achieved” although the stability clock does not show the client whole"),
+        required=False,
+    )
+    clock_override_reason = _text(
+        _("Why close as “goals achieved” now?"),
+        help_text=_("Needed with the override; your supervisor or the director reads it before deciding."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

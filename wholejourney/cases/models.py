@@ -127,6 +127,11 @@ class ClosureRequest(EncryptedModel):
     closing_date = models.DateField(_("closing date"))
     reason = models.CharField(_("reason"), max_length=24, choices=ClosureReason.choices)
     note = EncryptedTextField(_("note"), blank=True)
+    # "Goals achieved" before the stability clock shows the client whole: why the case manager
+    # asks anyway. Empty means no override; the director sees it before deciding.
+    clock_override_reason = EncryptedTextField(
+        _("why close as goals achieved before the clock shows wholeness"), blank=True
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -135,7 +140,7 @@ class ClosureRequest(EncryptedModel):
     comment = EncryptedTextField(_("comment"), blank=True)
 
     class Privacy:
-        sensitive = ["note", "comment"]
+        sensitive = ["note", "comment", "clock_override_reason"]
         plain = [
             "id", "row_id", "case", "requested_by", "requested_at", "closing_date", "reason", "status", "decided_by",
             "decided_at",

@@ -36,6 +36,7 @@ from wholejourney.clients.models import Client
 from wholejourney.core.dates import shown
 from wholejourney.core.fields import reseal
 from wholejourney.core.models import Office
+from wholejourney.outcomes.selectors import clock_on
 from wholejourney.partners.models import Organisation
 
 
@@ -285,10 +286,46 @@ def case_transfer(*, actor: User, case: Case, team: Team | None, case_manager: U
     return case
 
 
+def _require_whole(client: Client, closing_date: datetime.date, field: str | None = "reason") -> None:
+    """The programme's rule: a case closes as "goals achieved" only when the stability clock shows
+    the client whole on the closing date (a run completed, and nothing reset it since). Wholeness
+    reached once and then lost to a crisis does not count: the client is not whole on that day."""
+    clock = clock_on(client, closing_date)
+    if clock.is_whole:
+        return
+    if clock.run_started_on is None:
+        message = _(
+            "“Goals achieved” needs the client whole on the stability clock, and on %(date)s the clock had not "
+            "started: the client was not yet stable in all four domains. Choose another reason, or override with "
+            "a written reason."
+        ) % {"date": shown(closing_date)}
+    else:
+        message = _(
+            "“Goals achieved” needs the client whole on the stability clock. On %(date)s the clock had run since "
+            "%(start)s and needs %(months)s months: the client is whole on %(whole)s if nothing resets it. Choose "
+            "another reason, ask again then, or override with a written reason."
+        ) % {
+            "date": shown(closing_date),
+            "start": shown(clock.run_started_on),
+            "months": clock.required_months,
+            "whole": shown(clock.whole_on) if clock.whole_on else "—",
+        }
+    raise ValidationError({field: message} if field else message)
+
+
 def closure_request(
-    *, actor: User, case: Case, closing_date: datetime.date, reason: str, note: str = ""
+    *,
+    actor: User,
+    case: Case,
+    closing_date: datetime.date,
+    reason: str,
+    note: str = "",
+    clock_override: bool = False,
+    clock_override_reason: str = "",
 ) -> ClosureRequest:
-    """The case manager asks to close the case; it closes only when approved."""
+    """The case manager asks to close the case; it closes only when approved. "Goals achieved"
+    needs the client whole on the stability clock on the closing date, or an explicit override
+    with a written reason, which the approver sees and the audit trail records."""
     _require(actor, Permission.MANAGE_CASES, case)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError(_("The case is already closed."))
@@ -299,11 +336,32 @@ def closure_request(
         raise ValidationError(
             {"closing_date": _("The case cannot close before it opened (%(date)s).") % {"date": shown(case.opened_on)}}
         )
-    request = ClosureRequest(case=case, requested_by=actor, closing_date=closing_date, reason=reason, note=note)
+    override_reason = ""
+    if reason == ClosureReason.GOALS_ACHIEVED:
+        override_reason = clock_override_reason.strip() if clock_override else ""
+        if clock_override and not override_reason:
+            raise ValidationError(
+                {
+                    "clock_override_reason": _(
+                        "Say why the case should close as “goals achieved” before the clock shows the client whole."
+                    )
+                }
+            )
+        if not override_reason:
+            _require_whole(case.client, closing_date)
+    request = ClosureRequest(
+        case=case,
+        requested_by=actor,
+        closing_date=closing_date,
+        reason=reason,
+        note=note,
+        clock_override_reason=override_reason,
+    )
+    changed = ["closure"] + (["clock_override_reason"] if override_reason else [])
     try:
         with transaction.atomic():
             request.save()
-            audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=request, changed_fields=["closure"])
+            audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=request, changed_fields=changed)
     except IntegrityError as exc:
         raise ValidationError(_("A closure request for this case is already waiting for approval.")) from exc
     return request
@@ -327,6 +385,9 @@ def closure_decide(*, actor: User, request: ClosureRequest, approve: bool, comme
         locked = ClosureRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != ClosureRequest.Status.PENDING:
             raise ValidationError(_("This request was already decided."))
+        if approve and locked.reason == ClosureReason.GOALS_ACHIEVED and not locked.clock_override_reason:
+            # Checked again: an assessment or a crisis may have been recorded since the request.
+            _require_whole(case.client, locked.closing_date, field=None)
         locked.status = ClosureRequest.Status.APPROVED if approve else ClosureRequest.Status.RETURNED
         locked.decided_by, locked.decided_at, locked.comment = actor, timezone.now(), comment.strip()
         locked.save()
@@ -338,9 +399,8 @@ def closure_decide(*, actor: User, request: ClosureRequest, approve: bool, comme
             case.status, case.closed_on, case.closure_reason = CaseStatus.CLOSED, locked.closing_date, locked.reason
             case.full_clean()
             case.save(update_fields=["status", "closed_on", "closure_reason"])
-        audit_record(
-            actor=actor, action=AuditEvent.Action.CHANGE, target=case, changed_fields=["closure_" + locked.status]
-        )
+        changed = ["closure_" + locked.status] + (["clock_override_reason"] if locked.clock_override_reason else [])
+        audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=case, changed_fields=changed)
     return case
 
 

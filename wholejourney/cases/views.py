@@ -13,12 +13,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import Permission, has_permission, requires
 from wholejourney.audit.selectors import access_history
+from wholejourney.care.selectors import open_services_of
 from wholejourney.cases import selectors, services
 from wholejourney.cases.forms import (
     CaseOpenForm,
@@ -44,6 +46,7 @@ from wholejourney.clients.selectors import client_get_for, client_search, client
 from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
+from wholejourney.outcomes.selectors import clock_on, clocks_on
 
 PAGE_SIZE = 50
 
@@ -101,6 +104,11 @@ def _case_tab(request: AuthedHttpRequest, client: Client, bound: dict[str, forms
             context["reopen_form"] = bound.get("reopen") or CaseReopenForm()
     if pending is not None and selectors.may_decide_closure(request.user, pending.case):
         context["decision_form"] = bound.get("decide") or ClosureDecisionForm()
+    if open_case is not None and (pending is not None or "closure_form" in context):
+        # What the one asking and the one approving weigh: the clock on the closing date, and what is still open.
+        day = pending.closing_date if pending is not None else timezone.localdate()
+        context["closure_clock"] = clock_on(client, day)
+        context["open_services"] = open_services_of([open_case.pk])[open_case.pk]
     return context
 
 
@@ -243,9 +251,13 @@ def _closure_list_page(
     request: AuthedHttpRequest, failed: tuple[int, ClosureDecisionForm] | None = None
 ) -> HttpResponse:
     page = Paginator(selectors.closures_to_approve(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    clocks = clocks_on({closure.case.client_id: closure.closing_date for closure in page})
+    services_open = open_services_of([closure.case_id for closure in page])
     for closure in page:
         bound = failed is not None and failed[0] == closure.pk
         closure.decision_form = failed[1] if bound else ClosureDecisionForm()  # type: ignore[attr-defined,index]
+        closure.clock = clocks[closure.case.client_id]  # type: ignore[attr-defined]
+        closure.open_services = services_open[closure.case_id]  # type: ignore[attr-defined]
     return render(request, "cases/closure_list.html", {"page": page})
 
 

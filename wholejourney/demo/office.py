@@ -27,7 +27,7 @@ from wholejourney.clients import services as client_services
 from wholejourney.clients.models import ConsentKind, Gender, Sex
 from wholejourney.core.models import Office
 from wholejourney.demo.care import build_care_2023, build_care_around_2023, build_care_plans_and_visits
-from wholejourney.demo.outcomes import build_outcomes
+from wholejourney.demo.outcomes import assess_until_whole, build_outcomes
 from wholejourney.demo.programmes import build_programmes
 from wholejourney.partners.models import Organisation, OrganisationKind, PartnershipPeriod
 
@@ -284,6 +284,8 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
         for f in FAMILY_NAMES[:8]
     ]
     for plan in plans:
+    # Its own generator, so that the office's other random choices stay as they were.
+    assessments_rng = random.Random(SEED + 1)
         first_opened = plan.cases[0][0]
         client = client_services.client_create(
             actor=staff,
@@ -338,6 +340,8 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
                 _place(case, plan, rng, staff, foster_families, orgs)
             if closed is not None:
                 request = case_services.closure_request(actor=staff, case=case, closing_date=closed, reason=reason)
+                if reason == ClosureReason.GOALS_ACHIEVED:
+                    assess_until_whole(case, closed, assessments_rng)
                 case_services.closure_decide(actor=director, request=request, approve=True)
 
 

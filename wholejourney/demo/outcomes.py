@@ -2,7 +2,8 @@
 
 Every client is assessed at intake (the baseline), 30 days later, then every 90 days while their
 case is open. Clients whose case closed as "goals achieved" were stable from the 30-day check on,
-so the clock made them whole before their closure. Some clients struggle (never stable in personal
+so the clock made them whole before their closure: their assessments are recorded as their case
+is built, before the closure, which the rule refuses for a client not whole. Some clients struggle (never stable in personal
 well-being), some have a crisis and recover, and the newest clients' clocks are running today, so
 the dashboards show every state. For 2023 the shares match the annual report.
 """
@@ -66,6 +67,35 @@ def _latest_cases(office: Office) -> Iterator[Case]:
             yield case
 
 
+def assess_until_whole(case: Case, closed: datetime.date, rng: random.Random) -> None:
+    """The assessments of a client whose case closes as "goals achieved", recorded before the
+    closure asks for it (the closure needs the clock to show the client whole): the baseline, then
+    stable from the 30-day check on, every 90 days until the closing date."""
+    counselor = User.objects.get(office=case.office, roles__role="counselor", username="counselor")
+    with services.clocks_refreshed_at_end():
+        _assess(counselor, case, _schedule(case.opened_on, closed), rng, services.current_instrument())
+
+
+def _assess(
+    counselor: User,
+    case: Case,
+    days: list[datetime.date],
+    rng: random.Random,
+    instrument: Instrument,
+    trajectory: dict[str, int] | None = None,
+) -> None:
+    """The baseline on the first day, then the trajectory's levels (or stable, sometimes thriving)."""
+    for index, day in enumerate(days):
+        levels = BASELINE if index == 0 else trajectory or (THRIVING if rng.random() < 0.3 else STABLE)
+        services.assessment_record(
+            actor=counselor,
+            client=case.client,
+            assessed_on=day,
+            answers=_answers(instrument, levels),
+            instrument=instrument,
+        )
+
+
 def build_outcomes(office: Office, rng: random.Random) -> None:
     counselor = User.objects.get(office=office, roles__role="counselor", username="counselor")
     econ = User.objects.get(office=office, roles__role="economic_officer")
@@ -105,19 +135,9 @@ def build_outcomes(office: Office, rng: random.Random) -> None:
 
     with services.clocks_refreshed_at_end():
         for case, days in plans:
-            trajectory = STRUGGLING if case.pk in struggling else None
-            for index, day in enumerate(days):
-                if index == 0:
-                    levels = BASELINE
-                else:
-                    levels = trajectory or (THRIVING if rng.random() < 0.3 else STABLE)
-                services.assessment_record(
-                    actor=counselor,
-                    client=case.client,
-                    assessed_on=day,
-                    answers=_answers(instrument, levels),
-                    instrument=instrument,
-                )
+            if case.pk in whole_closures:
+                continue  # assessed before their closure (assess_until_whole)
+            _assess(counselor, case, days, rng, instrument, STRUGGLING if case.pk in struggling else None)
             if case.pk in recovering:
                 # A crisis between two assessments; the next stable assessment starts a new run.
                 crisis_day = days[3] + datetime.timedelta(days=rng.randint(5, 60))

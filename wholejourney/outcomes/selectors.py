@@ -27,9 +27,9 @@ from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.outcomes import charts
 from wholejourney.outcomes.clock import CHILD_MAX_AGE, Clock, add_months, age_on
-from wholejourney.outcomes.models import Assessment, ClockFlag, CrisisEvent, EconomicSurvey
+from wholejourney.outcomes.models import Assessment, ClockFlag, ClockRun, ClockState, CrisisEvent, EconomicSurvey
 from wholejourney.outcomes.permissions import may_read_crisis_text, may_supervise_clock
-from wholejourney.outcomes.services import REASSESS_EVERY_DAYS, clock_from, current_instrument
+from wholejourney.outcomes.services import REASSESS_EVERY_DAYS, clock_for, clock_from, current_instrument
 
 # With no assessment yet, the baseline is due this many days after the case opened.
 BASELINE_DUE_DAYS = 30
@@ -50,6 +50,51 @@ def reason_label(reason: str) -> str:
 def reasons_label(reasons: str) -> str:
     """The stored reason of a reset ("a,b") in words."""
     return "; ".join(reason_label(reason) for reason in reasons.split(",") if reason)
+
+
+# --- the clock on a day, for other apps (closure) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClockOn:
+    """Where a client's stability clock stood on a day: the run then in progress, if any."""
+
+    day: datetime.date
+    run_started_on: datetime.date | None = None
+    required_months: int | None = None
+    whole_on: datetime.date | None = None  # when that run completes (or completed)
+
+    @property
+    def state(self) -> str:
+        if self.run_started_on is None:
+            return "not_started"
+        return "whole" if self.whole_on is not None and self.whole_on <= self.day else "running"
+
+    @property
+    def is_whole(self) -> bool:
+        return self.state == "whole"
+
+
+def clock_on(client: Client, day: datetime.date) -> ClockOn:
+    """The client's clock on `day`, computed from their assessments and crises up to that day.
+    The closure rule reads this: it is right even while stored clock states wait to be refreshed
+    (a bulk write inside `clocks_refreshed_at_end`)."""
+    clock = clock_for(client, as_of=day)
+    if clock.run_started_on is None:
+        return ClockOn(day)
+    return ClockOn(day, clock.run_started_on, clock.required_months, clock.whole_on)
+
+
+def clocks_on(days: dict[int, datetime.date]) -> dict[int, ClockOn]:
+    """The clocks of many clients (client id → day), from the stored runs in one query: for a
+    page that lists many closures. A run is in progress on a day if it started by then and no
+    reset came on or before it."""
+    found = {client_id: ClockOn(day) for client_id, day in days.items()}
+    for run in ClockRun.objects.filter(client_id__in=list(days)).order_by("started_on"):
+        day = days[run.client_id]
+        if run.started_on <= day and (run.reset_on is None or run.reset_on > day):
+            found[run.client_id] = ClockOn(day, run.started_on, run.required_months, run.whole_on)
+    return found
 
 
 # --- one client --------------------------------------------------------------------------------

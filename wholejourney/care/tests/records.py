@@ -47,6 +47,8 @@ def client_in_care(
         case_manager=case_manager or (cast.case_manager if team == cast.team else None),
         given_name_latin=name,
         family_name_latin="Test",
+        sex="female",
+        date_of_birth=datetime.date(1995, 6, 1),
     )
     case = case_services.case_open(
         actor=cast.director,
@@ -62,7 +64,7 @@ def close_case(cast: Cast, case: Case, *, closed_days_ago: int) -> Case:
         actor=cast.case_manager,
         case=case,
         closing_date=days_ago(closed_days_ago),
-        reason=ClosureReason.GOALS_ACHIEVED,
+        reason=ClosureReason.MOVED_AWAY,
     )
     return case_services.closure_decide(actor=cast.director, request=request, approve=True)
 

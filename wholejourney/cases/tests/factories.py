@@ -42,6 +42,9 @@ def make_client(actor: User, **identity: Any) -> Client:
     """A client in the actor's office, team and caseload."""
     identity.setdefault("family_name_latin", "Chan")
     identity.setdefault("given_name_latin", "Sophea")
+    identity.setdefault("sex", "female")
+    if "birth_year" not in identity:
+        identity.setdefault("date_of_birth", datetime.date(1995, 6, 1))
     return client_services.client_create(
         actor=actor, office=actor.office, team=actor.team, case_manager=actor, **identity
     )

@@ -164,6 +164,9 @@ def register(actor: User, **identity: Any) -> Client:
     """A client registered by `actor` in their office and team, as the registration page does."""
     identity.setdefault("given_name_latin", "Dara")
     identity.setdefault("family_name_latin", "Chan")
+    identity.setdefault("sex", "female")
+    if "birth_year" not in identity:
+        identity.setdefault("date_of_birth", datetime.date(1995, 6, 1))  # an adult: the clock needs 6 months
     return client_services.client_create(
         actor=actor, office=actor.office, team=actor.team, case_manager=actor, **identity
     )
@@ -187,7 +190,7 @@ def close_case(
     requested_by: User,
     approved_by: User,
     closing_date: datetime.date,
-    reason: str = ClosureReason.GOALS_ACHIEVED,
+    reason: str = ClosureReason.MOVED_AWAY,
 ) -> Case:
     """A closure requested and approved through the services."""
     request = services.closure_request(actor=requested_by, case=case, closing_date=closing_date, reason=reason)

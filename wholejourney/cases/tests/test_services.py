@@ -43,6 +43,8 @@ from wholejourney.cases.tests.records import (
 )
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import TeamFactory, make_user
+from wholejourney.outcomes import services as outcome_services
+from wholejourney.outcomes.tests.records import STABLE, answers
 from wholejourney.partners.models import OrganisationKind
 
 pytestmark = pytest.mark.django_db
@@ -473,7 +475,7 @@ def test_closure_request_refuses_closing_date_before_opening_date(cast: Cast) ->
 def test_closure_request_refuses_second_pending_request(cast: Cast) -> None:
     case = open_case(cast.case_manager, opened_on=day(2023, 1, 10))
     services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
 
     error = refused(
@@ -489,7 +491,7 @@ def test_closure_request_refuses_second_pending_request(cast: Cast) -> None:
 def test_closure_decide_refuses_anyone_but_director_or_supervisor(cast: Cast, who: str) -> None:
     case = open_case(cast.case_manager, opened_on=day(2023, 1, 10))
     request = services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
 
     refused(lambda: services.closure_decide(actor=getattr(cast, who), request=request, approve=True), PermissionDenied)
@@ -505,7 +507,7 @@ def test_closure_decide_allows_team_supervisor_without_director_role(cast: Cast)
     member = make_user(Role.CASE_MANAGER, office=cast.kh, team=team, username="member")
     case = open_case(member, opened_on=day(2023, 1, 10))
     request = services.closure_request(
-        actor=member, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=member, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
 
     services.closure_decide(actor=supervisor, request=request, approve=True)
@@ -539,7 +541,7 @@ def test_closure_decide_refuses_approval_when_client_moved_on_closing_date(cast:
     case = open_case(cast.case_manager, opened_on=day(2023, 1, 10))
     services.placement_add(actor=cast.case_manager, case=case, kind=PlacementKind.SHELTER, start=day(2023, 1, 10))
     request = services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
     services.placement_add(actor=cast.case_manager, case=case, kind=PlacementKind.FAMILY, start=day(2023, 6, 1))
 
@@ -554,7 +556,7 @@ def test_closure_decide_refuses_approval_when_client_moved_on_closing_date(cast:
 def test_closure_decide_return_requires_comment(cast: Cast) -> None:
     case = open_case(cast.case_manager, opened_on=day(2023, 1, 10))
     request = services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
 
     error = refused(lambda: services.closure_decide(actor=cast.director, request=request, approve=False, comment=" "))
@@ -567,7 +569,7 @@ def test_closure_decide_return_requires_comment(cast: Cast) -> None:
 def test_closure_decide_return_keeps_case_open_and_allows_new_request(cast: Cast) -> None:
     case = open_case(cast.case_manager, opened_on=day(2023, 1, 10))
     request = services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
 
     services.closure_decide(actor=cast.director, request=request, approve=False, comment="Safety plan first.")
@@ -576,7 +578,7 @@ def test_closure_decide_return_keeps_case_open_and_allows_new_request(cast: Cast
     case.refresh_from_db()
     assert (request.status, request.comment, case.status) == ("returned", "Safety plan first.", "open")
     again = services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 7, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 7, 1), reason=ClosureReason.MOVED_AWAY
     )
     assert again.status == ClosureRequest.Status.PENDING
 
@@ -584,7 +586,7 @@ def test_closure_decide_return_keeps_case_open_and_allows_new_request(cast: Cast
 def test_closure_decide_refuses_request_already_decided(cast: Cast) -> None:
     case = open_case(cast.case_manager, opened_on=day(2023, 1, 10))
     request = services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.GOALS_ACHIEVED
+        actor=cast.case_manager, case=case, closing_date=day(2023, 6, 1), reason=ClosureReason.MOVED_AWAY
     )
     services.closure_decide(actor=cast.director, request=request, approve=False, comment="Not yet.")
 
@@ -679,7 +681,7 @@ def accept(cast: Cast, referral: Referral, **overrides: Any) -> Case:
         "opened_on": day(2023, 3, 2),
         "primary_abuse_type": AbuseType.HUMAN_TRAFFICKING,
         "team": cast.team,
-        "identity": {"given_name_latin": "Srey", "family_name_latin": "Mao"},
+        "identity": {"given_name_latin": "Srey", "family_name_latin": "Mao", "sex": "female", "birth_year": 2005},
     }
     values.update(overrides)
     return services.referral_accept(**values)
@@ -815,3 +817,133 @@ def test_referral_details_move_from_master_key_to_client_key_on_acceptance(cast:
     assert not any("Srey" in value or "border" in value for value in (*before, *after))
     stored = Referral.objects.get(pk=referral.pk)
     assert (stored.reason, stored.person) == ("Found at the border crossing", {"name": "Srey Mao", "age": 15})
+
+
+# --- closure as "goals achieved": the stability clock --------------------------------------------
+
+
+def _assess_stable(actor: Any, client: Any, on: datetime.date) -> None:
+    outcome_services.assessment_record(actor=actor, client=client, assessed_on=on, answers=answers(STABLE))
+
+
+def test_closure_request_goals_achieved_is_refused_before_the_client_is_whole(cast: Cast) -> None:
+    case = open_case(cast.case_manager)  # opened 1 March 2023; an adult, so 6 months
+    _assess_stable(cast.case_manager, case.client, day(2023, 3, 10))
+
+    error = refused(
+        lambda: services.closure_request(
+            actor=cast.case_manager, case=case, closing_date=day(2023, 8, 1), reason=ClosureReason.GOALS_ACHIEVED
+        )
+    )
+
+    assert "reason" in error.message_dict
+    assert "run since 10/03/2023 and needs 6 months" in error.message_dict["reason"][0]
+    assert "whole on 10/09/2023" in error.message_dict["reason"][0]
+
+
+def test_closure_request_goals_achieved_without_any_assessment_says_the_clock_has_not_started(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+
+    error = refused(
+        lambda: services.closure_request(
+            actor=cast.case_manager, case=case, closing_date=day(2023, 8, 1), reason=ClosureReason.GOALS_ACHIEVED
+        )
+    )
+
+    assert "the clock had not started" in error.message_dict["reason"][0]
+
+
+def test_closure_goals_achieved_is_accepted_and_approved_once_the_client_is_whole(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+    _assess_stable(cast.case_manager, case.client, day(2023, 3, 10))
+
+    request = services.closure_request(
+        actor=cast.case_manager, case=case, closing_date=day(2023, 9, 10), reason=ClosureReason.GOALS_ACHIEVED
+    )
+    closed = services.closure_decide(actor=cast.director, request=request, approve=True)
+
+    assert (closed.status, closed.closure_reason) == (CaseStatus.CLOSED, ClosureReason.GOALS_ACHIEVED)
+
+
+def test_closure_decide_refuses_goals_achieved_when_a_crisis_reset_the_clock_after_the_request(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+    _assess_stable(cast.case_manager, case.client, day(2023, 3, 10))
+    request = services.closure_request(
+        actor=cast.case_manager, case=case, closing_date=day(2023, 10, 1), reason=ClosureReason.GOALS_ACHIEVED
+    )
+    outcome_services.crisis_record(
+        actor=cast.case_manager,
+        client=case.client,
+        occurred_on=day(2023, 9, 20),
+        domains=["protection"],
+        severity="severe",
+        what_happened="Threatened by the broker.",
+    )
+
+    error = refused(lambda: services.closure_decide(actor=cast.director, request=request, approve=True))
+
+    assert "the clock had not started" in error.messages[0]
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.OPEN
+
+
+def test_closure_request_other_reasons_do_not_need_the_clock(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+
+    request = services.closure_request(
+        actor=cast.case_manager, case=case, closing_date=day(2023, 4, 1), reason=ClosureReason.LOST_CONTACT
+    )
+
+    assert request.status == ClosureRequest.Status.PENDING
+
+
+def test_closure_request_override_of_the_clock_needs_a_written_reason(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+
+    error = refused(
+        lambda: services.closure_request(
+            actor=cast.case_manager,
+            case=case,
+            closing_date=day(2023, 8, 1),
+            reason=ClosureReason.GOALS_ACHIEVED,
+            clock_override=True,
+            clock_override_reason="   ",
+        )
+    )
+
+    assert "clock_override_reason" in error.message_dict
+
+
+def test_closure_override_of_the_clock_with_a_reason_is_kept_and_audited(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+
+    request = services.closure_request(
+        actor=cast.case_manager,
+        case=case,
+        closing_date=day(2023, 8, 1),
+        reason=ClosureReason.GOALS_ACHIEVED,
+        clock_override=True,
+        clock_override_reason="Moved abroad to study with a scholarship; assessments stopped.",
+    )
+    services.closure_decide(actor=cast.director, request=request, approve=True)
+
+    asked = AuditEvent.objects.get(object_type="cases.closurerequest", object_id=str(request.pk))
+    approved = AuditEvent.objects.filter(object_type="cases.case", object_id=str(case.pk)).order_by("-seq").first()
+    assert ClosureRequest.objects.get(pk=request.pk).clock_override_reason.startswith("Moved abroad")
+    assert sorted(asked.changed_fields) == ["clock_override_reason", "closure"]
+    assert approved is not None and sorted(approved.changed_fields) == ["clock_override_reason", "closure_approved"]
+    assert Case.objects.get(pk=case.pk).closure_reason == ClosureReason.GOALS_ACHIEVED
+
+
+def test_closure_request_override_is_ignored_for_other_reasons(cast: Cast) -> None:
+    case = open_case(cast.case_manager)
+
+    request = services.closure_request(
+        actor=cast.case_manager,
+        case=case,
+        closing_date=day(2023, 4, 1),
+        reason=ClosureReason.MOVED_AWAY,
+        clock_override=True,
+        clock_override_reason="Not needed",
+    )
+
+    assert ClosureRequest.objects.get(pk=request.pk).clock_override_reason == ""

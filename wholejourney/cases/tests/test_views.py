@@ -15,11 +15,14 @@ from django.utils import timezone
 
 from wholejourney.accounts.roles import Role
 from wholejourney.audit.models import AuditEvent
+from wholejourney.care import services as care_services
 from wholejourney.cases.models import Case, CaseStatus, ClosureRequest, Placement, PlacementKind, Referral
 from wholejourney.cases.tests import factories
 from wholejourney.clients.models import Client
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
+from wholejourney.outcomes import services as outcome_services
+from wholejourney.outcomes.tests.records import STABLE, answers
 
 DAY = factories.DAY
 
@@ -211,6 +214,18 @@ def test_journey_referral_to_closure(client: HttpClient, cast: Cast) -> None:
     assert no_reason.status_code == 200
     assert "Choose the reason for closing the case." in page_text(no_reason)
     assert not ClosureRequest.objects.exists()
+    # "Goals achieved" only once the clock shows her whole: a stable assessment, six months before closing.
+    too_soon = client.post(
+        f"/cases/{case.pk}/closure/", {"closing_date": iso(closing), "reason": "goals_achieved", "note": ""}
+    )
+    assert "the clock had not started" in page_text(too_soon)
+    assert not ClosureRequest.objects.exists()
+    outcome_services.assessment_record(
+        actor=cast.case_manager,
+        client=case.client,
+        assessed_on=DAY + datetime.timedelta(days=1),
+        answers=answers(STABLE),
+    )
     client.post(f"/cases/{case.pk}/closure/", {"closing_date": iso(closing), "reason": "goals_achieved", "note": ""})
     closure = ClosureRequest.objects.get()
     assert Case.objects.get().status == CaseStatus.OPEN
@@ -646,3 +661,43 @@ def test_casework_pages_render_in_khmer(client: HttpClient, cast: Cast) -> None:
         f'name="opened_on" value="{timezone.localdate():%d/%m/%Y}"'
         in answers[f"/referrals/{referral.pk}/"].content.decode()
     )
+
+
+def test_closure_pages_show_the_clock_open_services_and_override_to_both_sides(client: HttpClient, cast: Cast) -> None:
+    case = factories.make_case(
+        cast.case_manager, factories.make_client(cast.case_manager, date_of_birth=DAY.replace(year=1995))
+    )
+    outcome_services.assessment_record(
+        actor=cast.case_manager,
+        client=case.client,
+        assessed_on=DAY + datetime.timedelta(days=1),
+        answers=answers(STABLE),
+    )
+    legal = make_user(Role.LEGAL_OFFICER, office=cast.kh, team=cast.team)
+    care_services.legal_case_open(
+        actor=legal, client=case.client, kind="criminal", opened_on=DAY + datetime.timedelta(days=2)
+    )
+    client.force_login(cast.case_manager)
+    request_form = page_text(client.get(f"/clients/{case.client_id}/?tab=case"))
+    closing = DAY + datetime.timedelta(days=60)
+    client.post(
+        f"/cases/{case.pk}/closure/",
+        {
+            "closing_date": iso(closing),
+            "reason": "goals_achieved",
+            "note": "",
+            "clock_override": "on",
+            "clock_override_reason": "She moved to her aunt abroad; no more assessments.",
+        },
+    )
+
+    client.force_login(cast.director)
+    to_approve = page_text(client.get("/cases/closures/"))
+    on_client_page = page_text(client.get(f"/clients/{case.client_id}/?tab=case"))
+
+    assert "Whole since 02/09/2024" in request_form  # today, as the form's closing date
+    for page in (to_approve, on_client_page):
+        assert "Stability clock on 30/04/2024" in page
+        assert "Running since 02/03/2024, needing 6 months: whole on 02/09/2024 if nothing resets it" in page
+        assert "Legal cases not ended: 1" in page
+        assert "She moved to her aunt abroad; no more assessments." in page

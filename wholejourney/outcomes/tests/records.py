@@ -36,7 +36,7 @@ def client_in_care(
 ) -> tuple[Client, Case]:
     """A KH client of the cast's team (case manager: cast.case_manager) with a case opened a year ago."""
     team = team or cast.team
-    identity: dict[str, Any] = {"given_name_latin": name, "family_name_latin": "Test"}
+    identity: dict[str, Any] = {"given_name_latin": name, "family_name_latin": "Test", "sex": "female"}
     if born is not None:
         identity["date_of_birth"] = born
     client = client_services.client_create(
