@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from wholejourney.accounts.models import User
 from wholejourney.accounts.permissions import can_read_counseling_notes, has_permission
-from wholejourney.accounts.roles import Permission
+from wholejourney.accounts.roles import CASEWORK_ROLES, Permission
 from wholejourney.care.models import (
     CarePlan,
     CarePlanReview,
@@ -34,8 +34,7 @@ from wholejourney.care.models import (
     Visit,
 )
 from wholejourney.care.permissions import Area, areas_of
-from wholejourney.cases.models import Case, CaseStatus, ClosureRequest
-from wholejourney.cases.selectors import closures_to_approve
+from wholejourney.cases.models import Case, CaseStatus
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core.models import Office
@@ -177,7 +176,13 @@ def organisations_of(office: Office) -> QuerySet[Organisation]:
 
 
 def staff_of(office: Office) -> QuerySet[User]:
-    return User.objects.filter(office=office, is_active=True).order_by("first_name", "last_name", "username")
+    """Who may be responsible for a care-plan goal of a client of this office: its active
+    case-working staff (the same rule as `care_plan_draft`)."""
+    return (
+        User.objects.filter(office=office, is_active=True, roles__role__in=CASEWORK_ROLES)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def trainings_of(client: Client) -> QuerySet[Training]:
@@ -191,11 +196,6 @@ def may_approve_plan(user: Any, plan: CarePlan) -> bool:
     return supervises or has_permission(user, Permission.APPROVE_CLOSURE, obj=case)
 
 
-# --- the client timeline ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineKind:
 # --- open services, for the closure pages --------------------------------------------------------
 
 
@@ -240,6 +240,11 @@ def open_services_of(case_ids: list[int]) -> dict[int, list[OpenService]]:
     return found
 
 
+# --- the client timeline ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineKind:
     key: str
     model: type[models.Model]
     day: str
@@ -383,14 +388,17 @@ def timeline_records(
     return loaded
 
 
-def client_timeline(*, user: Any, client: Client, older: str | None = None, newer: str | None = None) -> Timeline:
+def client_timeline(
+    *, user: Any, client: Client, older: str | None = None, newer: str | None = None, area: Area | None = None
+) -> Timeline:
     """Every care record about `client` that the user's roles may see, newest first, 25 a page:
-    the newest, those just older than the position `older`, or just newer than `newer`.
+    the newest, those just older than the position `older`, or just newer than `newer`; with `area`,
+    only the records of that kind of care (counseling, legal, …).
 
     One query finds the page (see `timeline_rows`); then one query per kind on the page loads its
     records: the same queries for 5 records or 5,000, on any page."""
     areas = areas_of(user)
-    kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas]
+    kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas and (area is None or kind.area == area)]
     older_than = TimelinePosition.parse(older)
     newer_than = None if older_than else TimelinePosition.parse(newer)
     rows = timeline_rows(kinds, client, limit=TIMELINE_PAGE_SIZE + 1, older_than=older_than, newer_than=newer_than)
@@ -413,56 +421,3 @@ def client_timeline(*, user: Any, client: Client, older: str | None = None, newe
         newer=entries[0].position if entries and has_newer else None,
         older=entries[-1].position if entries and has_older else None,
     )
-
-
-# --- my tasks --------------------------------------------------------------------------------
-
-TASK_LIMIT = 50
-VISIT_HORIZON_DAYS = 7
-
-
-@dataclass
-class Tasks:
-    reviews: list[CarePlan] | None
-    visits: list[Visit] | None
-    closures: list[ClosureRequest] | None
-
-    @property
-    def empty(self) -> bool:
-        return not any((self.reviews, self.visits, self.closures))
-
-
-def _not_closed(prefix: str = "case__") -> Q:
-    return ~Q(**{f"{prefix}status": CaseStatus.CLOSED})
-
-
-def tasks_for(user: Any) -> Tasks:
-    """What is due for the user: overdue care-plan reviews and visits due within a week (for
-    those who manage cases, over their caseload), and closures waiting for their approval.
-    A fixed number of queries, each list at most 50 long (oldest first)."""
-    today = timezone.localdate()
-    reviews = visits = None
-    if has_permission(user, Permission.MANAGE_CASES):
-        caseload = clients_visible_to(user)
-        newer_plan = CarePlan.objects.filter(case=OuterRef("case"), drafted_on__gt=OuterRef("drafted_on"))
-        reviews = list(
-            CarePlan.objects.filter(client__in=caseload, next_review_on__lt=today)
-            .filter(_not_closed())
-            .exclude(Exists(newer_plan))
-            .select_related("client", "client__data_key", "client__case_manager")
-            .order_by("next_review_on", "pk")[:TASK_LIMIT]
-        )
-        later_visit = Visit.objects.filter(client=OuterRef("client"), visited_on__gt=OuterRef("visited_on"))
-        visits = list(
-            Visit.objects.filter(
-                client__in=caseload, next_visit_on__lte=today + datetime.timedelta(days=VISIT_HORIZON_DAYS)
-            )
-            .filter(_not_closed())
-            .exclude(Exists(later_visit))
-            .select_related("client", "client__data_key", "client__case_manager")
-            .order_by("next_visit_on", "pk")[:TASK_LIMIT]
-        )
-    # Closures are listed to those who decide them: directors, and supervisors of a team.
-    decides = has_permission(user, Permission.APPROVE_CLOSURE) or user.supervised_teams.exists()
-    closures = list(closures_to_approve(user)[:TASK_LIMIT]) if decides else None
-    return Tasks(reviews=reviews, visits=visits, closures=closures)

@@ -5,7 +5,6 @@ from wholejourney.care import views
 app_name = "care"
 
 urlpatterns = [
-    path("tasks/", views.tasks, name="tasks"),
     path("care/sessions/new/", views.session_new, name="session_new"),
     path("care/sessions/day/", views.session_day, name="session_day"),
     path("care/sessions/attendees/", views.attendee_search, name="attendee_search"),

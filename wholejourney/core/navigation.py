@@ -22,7 +22,8 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Home"), "core:home", Permission.SIGNED_IN),
-    NavItem(_("My tasks"), "care:tasks", Permission.VIEW_CLIENTS),
+    NavItem(_("My tasks"), "core:tasks", Permission.VIEW_CLIENTS),
+    NavItem(_("My tasks"), "core:tasks", Permission.RECORD_PREVENTION),
     NavItem(_("My caseload"), "clients:caseload", Permission.VIEW_CLIENTS),
     NavItem(_("Find a client"), "clients:search", Permission.VIEW_CLIENTS),
     NavItem(_("Record a session"), "care:session_new", Permission.RECORD_COUNSELING),

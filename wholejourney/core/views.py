@@ -11,13 +11,44 @@ from django.views.decorators.http import require_POST
 from wholejourney.accounts import services as account_services
 from wholejourney.accounts.forms import LanguageForm
 from wholejourney.accounts.permissions import Permission, public, requires
-from wholejourney.core import selectors
+from wholejourney.core import due, selectors
 from wholejourney.core.http import AuthedHttpRequest
 
 
 @requires(Permission.SIGNED_IN)
 def home(request: AuthedHttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", selectors.home_summary(user=request.user))
+    """The start of the day: what needs this person now (each kind of due work with its count and
+    the most urgent items, whatever their kind), and for those who read the whole office or the
+    figures, the office at a glance."""
+    work = due.due_for(request.user, limit=HOME_ITEMS)
+    context = selectors.home_summary(user=request.user) | {
+        "work": work,
+        "now": work.this_week[:HOME_ITEMS],
+        "notices": work.notices[:HOME_NOTICES],
+        "glances": due.glances_for(request.user),
+    }
+    return render(request, "core/home.html", context)
+
+
+HOME_ITEMS, HOME_NOTICES = 8, 5
+TASK_LIMIT = 50
+
+
+@requires(Permission.SIGNED_IN)
+def tasks(request: AuthedHttpRequest) -> HttpResponse:
+    """Every kind of due work the user owns, most urgent first, this week's before the rest;
+    filtered by kind (`?kind=`, repeatable) and by the person it is assigned to (`?person=`)."""
+    own = due.kinds_for(request.user)
+    chosen = [key for key in request.GET.getlist("kind") if key in {kind.key for kind in own}]
+    work = due.due_for(request.user, kinds=chosen or None, limit=TASK_LIMIT)
+    people = work.people()
+    person = request.GET.get("person", "")
+    if person.isdigit() and any(pk == int(person) for pk, _name in people):
+        work.items = [item for item in work.items if item.person_id == int(person)]
+    else:
+        person = ""
+    context = {"work": work, "kinds": own, "chosen": chosen, "people": people, "person": person}
+    return render(request, "core/tasks.html", context)
 
 
 @public

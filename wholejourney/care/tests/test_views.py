@@ -38,19 +38,15 @@ from wholejourney.care.tests.records import (
     client_in_care,
     close_case,
     days_ago,
-    kh_care_plan,
     ngo,
     session_for,
     staff,
 )
-from wholejourney.cases import services as case_services
-from wholejourney.cases.models import ClosureReason
 from wholejourney.clients.models import Client
 from wholejourney.conftest import Cast
 
 SESSION_NEW = "/care/sessions/new/"
 SESSION_DAY = "/care/sessions/day/"
-TASKS = "/tasks/"
 KHMER = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 
 
@@ -631,68 +627,3 @@ def _link(page: str, direction: str) -> str:
 def _entries(page: str) -> list[str]:
     timeline = page[page.index('<ol class="timeline">') : page.index("</ol>", page.index('<ol class="timeline">'))]
     return re.findall(r"<li .*?</li>", timeline, flags=re.S)
-
-
-# --- my tasks --------------------------------------------------------------------------------
-
-
-def test_tasks_show_overdue_reviews_visits_due_and_closures_to_approve(client: HttpClient, cast: Cast) -> None:
-    overdue = kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
-    kh_care_plan(cast, drafted_days_ago=10, review_days_ago=-50)  # not due
-    visited, _case = client_in_care(cast, name="Visited")
-    services.visit_record(
-        actor=cast.case_manager, client=visited, mode="home", visited_on=days_ago(20), next_visit_on=days_ago(-3)
-    )
-    closing, case = client_in_care(cast, name="Closing")
-    case_services.closure_request(
-        actor=cast.case_manager, case=case, closing_date=days_ago(1), reason=ClosureReason.GOALS_ACHIEVED
-    )
-
-    mine = signed_in(client, cast.case_manager).get(TASKS).content.decode()
-    directors = signed_in(client, cast.director).get(TASKS).content.decode()
-
-    assert overdue.client.code in mine and visited.code in mine
-    assert "Closures waiting for your approval" not in mine
-    assert closing.code in directors
-    assert mine.count("<tr>") == 2 + 2  # header rows + one overdue review + one visit due
-
-
-def test_a_visit_recorded_after_the_due_one_clears_the_task(client: HttpClient, cast: Cast) -> None:
-    visited, _case = client_in_care(cast, name="Visited")
-    services.visit_record(
-        actor=cast.case_manager, client=visited, mode="home", visited_on=days_ago(20), next_visit_on=days_ago(2)
-    )
-    services.visit_record(actor=cast.case_manager, client=visited, mode="phone", visited_on=days_ago(1))
-
-    page = signed_in(client, cast.case_manager).get(TASKS).content.decode()
-
-    assert visited.code not in page
-
-
-def test_tasks_query_count_does_not_grow_with_the_tasks(
-    client: HttpClient, cast: Cast, django_assert_num_queries: Any
-) -> None:
-    kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
-    browser = signed_in(client, cast.director)
-    browser.get(TASKS)
-    with CaptureQueriesContext(connection) as one:
-        browser.get(TASKS)
-    for _ in range(3):
-        kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
-        _client, case = client_in_care(cast)
-        case_services.closure_request(
-            actor=cast.case_manager, case=case, closing_date=days_ago(1), reason=ClosureReason.GOALS_ACHIEVED
-        )
-
-    with django_assert_num_queries(len(one)):
-        page = browser.get(TASKS).content.decode()
-
-    assert page.count("Goals achieved") == 3
-
-
-def test_counselor_has_no_case_tasks(client: HttpClient, cast: Cast, counselor: User) -> None:
-    kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
-
-    page = signed_in(client, counselor).get(TASKS).content.decode()
-
-    assert "Nothing is due." in page

@@ -1,4 +1,4 @@
-"""The care pages: recording care as it happens, on a phone, the client timeline and my tasks."""
+"""The care pages: recording care as it happens, on a phone, and the client timeline."""
 
 from wholejourney.care.views.details import (
     care_plan_detail,
@@ -6,7 +6,7 @@ from wholejourney.care.views.details import (
     training_detail,
     treatment_plan_detail,
 )
-from wholejourney.care.views.follow_up import tasks, timeline
+from wholejourney.care.views.follow_up import timeline
 from wholejourney.care.views.records import RECORD_KINDS, RECORD_VIEWS, care_plan_new
 from wholejourney.care.views.sessions import attendee_search, session_day, session_detail, session_new
 
@@ -20,7 +20,6 @@ __all__ = [
     "session_day",
     "session_detail",
     "session_new",
-    "tasks",
     "timeline",
     "training_detail",
     "treatment_plan_detail",

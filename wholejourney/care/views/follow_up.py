@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from wholejourney.accounts.permissions import Permission, has_permission, requires
 from wholejourney.care import selectors
+from wholejourney.care.client_tabs import AREA_LABELS
 from wholejourney.care.models import SessionFormat
-from wholejourney.care.permissions import Area, may_see_area
+from wholejourney.care.permissions import Area, areas_of, may_see_area
 from wholejourney.care.views.records import RECORD_KINDS, _may_record
 from wholejourney.clients import services as client_services
 from wholejourney.clients.selectors import client_get_for
@@ -23,8 +24,11 @@ from wholejourney.core.http import AuthedHttpRequest
 def timeline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Everything done for the client, newest first, each entry only to those who may see its kind."""
     client = client_get_for(user=request.user, pk=pk)
+    # One kind of care only (the client header's "Counseling", "Legal", …), when the user may see it.
+    asked = request.GET.get("area", "")
+    area = Area(asked) if asked in {a.value for a in areas_of(request.user)} else None
     found = selectors.client_timeline(
-        user=request.user, client=client, older=request.GET.get("older"), newer=request.GET.get("newer")
+        user=request.user, client=client, older=request.GET.get("older"), newer=request.GET.get("newer"), area=area
     )
     client_services.client_record_view(actor=request.user, client=client, fields=["timeline"])
     record_links = [
@@ -42,11 +46,8 @@ def timeline(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "currency": client.office.currency,
         "counseling_visible": may_see_area(request.user, Area.COUNSELING, client),
         "group": SessionFormat.GROUP,
+        "area": area,
+        "area_label": AREA_LABELS.get(area) if area else "",
+        "section": f"care-{area.value}" if area else "timeline",
     }
     return render(request, "care/timeline.html", context)
-
-
-@requires(Permission.VIEW_CLIENTS)
-def tasks(request: AuthedHttpRequest) -> HttpResponse:
-    """My tasks: overdue care-plan reviews, visits due within a week, closures waiting for me."""
-    return render(request, "care/tasks.html", {"tasks": selectors.tasks_for(request.user)})

@@ -161,7 +161,13 @@ def _record_view(kind: RecordKind) -> Callable[..., HttpResponse]:
             else:
                 messages.success(request, _("Saved."))
                 return redirect(kind.then(record) if kind.then else reverse("care:timeline", kwargs={"pk": client.pk}))
-        context = {"client": client, "form": form, "title": kind.title, "currency": client.office.currency}
+        context = {
+            "client": client,
+            "form": form,
+            "title": kind.title,
+            "currency": client.office.currency,
+            "section": f"care-{kind.area.value}",
+        }
         return render(request, "care/record_form.html", context)
 
     view.__name__ = view.__qualname__ = f"{kind.name}_new"

@@ -1,0 +1,20 @@
+"""The client app's part of a client's record (core.client_record): who opened it, for those who audit."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+
+from wholejourney.accounts.permissions import has_permission
+from wholejourney.accounts.roles import Permission
+from wholejourney.core.client_record import RecordPart, register_part
+
+register_part(
+    RecordPart(
+        "history",
+        gettext_lazy("Access history"),
+        90,
+        lambda client: reverse("clients:detail", kwargs={"pk": client.pk}) + "?tab=history",
+        lambda user, client: has_permission(user, Permission.VIEW_AUDIT, obj=client),
+    )
+)

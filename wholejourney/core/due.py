@@ -1,0 +1,214 @@
+"""Due work, gathered from every app: what home and *My tasks* show (STYLE.md: "pages that gather
+from many apps").
+
+Each app registers the kinds of work it owns from its own `due.py` — new referrals, closures to
+approve, care-plan reviews, visits, assessments, court dates, plan actions, exports to approve… —
+each with the check of who it is for and one query over that person's caseload or office. Home
+and tasks iterate the registry and import no app: a new kind of due work appears on both pages by
+adding one module.
+
+A kind answers with how many items it has and the most urgent few (`limit`), so a page costs the
+same number of queries for 10 clients or 20,000.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from wholejourney.accounts.models import User
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing that needs the user: `when` is the day it is (or was) due; `urgent` puts it first
+    whatever the day (an emergency referral)."""
+
+    kind: str
+    when: datetime.date | None
+    subject: str  # the client's code and name, a referral's source, an activity's title
+    detail: str
+    url: str
+    urgent: bool = False
+    notice: bool = False  # news rather than work (a clock reset): listed after the work
+    person_id: int | None = None  # who it is assigned to (the filter "person"), when it is someone's
+    person: str = ""
+
+
+@dataclass(frozen=True)
+class DueCount:
+    count: int
+    items: list[DueItem]
+
+
+@dataclass(frozen=True)
+class DueKind:
+    """A kind of due work. `applies_to(user)` says whether the user owns this kind of work at all
+    (by role); `collect(user, today, limit)` counts it and returns the `limit` most urgent items."""
+
+    key: str
+    label: str | Promise
+    order: int
+    applies_to: Callable[[User], bool]
+    collect: Callable[[User, datetime.date, int], DueCount]
+
+
+_kinds: dict[str, DueKind] = {}
+
+
+def register(kind: DueKind) -> None:
+    _kinds[kind.key] = kind
+
+
+def registered_kinds() -> list[DueKind]:
+    return sorted(_kinds.values(), key=lambda k: k.order)
+
+
+def kinds_for(user: User) -> list[DueKind]:
+    return [kind for kind in registered_kinds() if kind.applies_to(user)]
+
+
+@dataclass
+class DueWork:
+    """The user's due work: per kind its count, and all the items gathered, most urgent first."""
+
+    today: datetime.date
+    counts: list[tuple[DueKind, int]] = field(default_factory=list)
+    items: list[DueItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(count for _kind, count in self.counts)
+
+    @property
+    def this_week(self) -> list[DueItem]:
+        """Work due by the end of the week (overdue included), most urgent first."""
+        horizon = self.today + datetime.timedelta(days=7)
+        return [i for i in self.items if not i.notice and (i.urgent or i.when is None or i.when <= horizon)]
+
+    @property
+    def later(self) -> list[DueItem]:
+        horizon = self.today + datetime.timedelta(days=7)
+        return [i for i in self.items if not i.notice and not i.urgent and i.when is not None and i.when > horizon]
+
+    @property
+    def notices(self) -> list[DueItem]:
+        return [item for item in self.items if item.notice]
+
+    def people(self) -> list[tuple[int, str]]:
+        return sorted({(item.person_id, item.person) for item in self.items if item.person_id}, key=lambda p: p[1])
+
+
+def by_urgency(items: Iterable[DueItem], today: datetime.date) -> list[DueItem]:
+    """Urgent first, then by the day due (overdue, oldest first, then today, then the days to
+    come), whatever the kind."""
+    return sorted(items, key=lambda item: (item.notice, not item.urgent, item.when or today, item.kind))
+
+
+def due_for(
+    user: User, *, kinds: Iterable[str] | None = None, limit: int = 50, today: datetime.date | None = None
+) -> DueWork:
+    """The due work of `user`, of the kinds named (all of the user's kinds by default)."""
+    today = today or timezone.localdate()
+    chosen = set(kinds) if kinds else None
+    work = DueWork(today=today)
+    items: list[DueItem] = []
+    for kind in kinds_for(user):
+        if chosen is not None and kind.key not in chosen:
+            continue
+        found = kind.collect(user, today, limit)
+        work.counts.append((kind, found.count))
+        items.extend(found.items)
+    work.items = by_urgency(items, today)
+    return work
+
+
+def person_name(user: Any) -> str:
+    return (user.get_full_name() or user.get_username()) if user is not None else ""
+
+
+def client_label(client: Any) -> str:
+    """How due work names a client: code and name (only ever shown to those who may open them)."""
+    return f"{client.code} · {client.display_name}"
+
+
+def counted(queryset: Any, limit: int, item: Callable[[Any], DueItem]) -> DueCount:
+    """Two queries whatever the size: how many, and the first `limit` (the queryset's order is
+    its urgency)."""
+    return DueCount(queryset.count(), [item(row) for row in queryset[:limit]])
+
+
+def client_work(
+    records: Any,
+    limit: int,
+    *,
+    kind: str,
+    when: Callable[[Any], datetime.date | None],
+    detail: Callable[[Any], str],
+    url: Callable[[Any], str],
+    client: Callable[[Any], Any] = lambda record: record.client,
+    urgent: Callable[[Any], bool] = lambda record: False,
+    notice: bool = False,
+) -> DueCount:
+    """Due work about one client a record: named by the client, assigned to their case manager
+    (load `client__data_key` and `client__case_manager` with the records)."""
+
+    def item(record: Any) -> DueItem:
+        person = client(record)
+        return DueItem(
+            kind=kind,
+            when=when(record),
+            subject=client_label(person),
+            detail=detail(record),
+            url=url(record),
+            urgent=urgent(record),
+            notice=notice,
+            person_id=person.case_manager_id,
+            person=person_name(person.case_manager),
+        )
+
+    return counted(records, limit, item)
+
+
+# --- home's "at a glance" panels ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GlanceRow:
+    label: str
+    count: int | None
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Glance:
+    """A panel of counts on home for the roles that read a whole office or a whole programme (the
+    director's caseload by stage, M&E's data quality, a partner's referrals by state)."""
+
+    key: str
+    title: str | Promise
+    order: int
+    applies_to: Callable[[User], bool]
+    rows: Callable[[User, datetime.date], list[GlanceRow]]
+
+
+_glances: dict[str, Glance] = {}
+
+
+def register_glance(glance: Glance) -> None:
+    _glances[glance.key] = glance
+
+
+def glances_for(user: User, today: datetime.date | None = None) -> list[tuple[Glance, list[GlanceRow]]]:
+    today = today or timezone.localdate()
+    return [
+        (glance, glance.rows(user, today))
+        for glance in sorted(_glances.values(), key=lambda g: g.order)
+        if glance.applies_to(user)
+    ]
