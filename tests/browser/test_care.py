@@ -44,6 +44,7 @@ def clients(demo: None) -> list[Any]:
             given_name_latin=given,
             birth_year=year,
             birth_year_estimated=True,
+            sex="female",
         )
         case_open(
             actor=casemanager,

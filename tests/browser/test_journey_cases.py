@@ -46,6 +46,7 @@ def journey(demo: None) -> dict[str, Any]:
         given_name_latin="Dara",
         birth_year=1990,
         birth_year_estimated=True,
+        sex="female",
     )
     return {"existing": existing, "organisation": organisation}
 
@@ -80,6 +81,7 @@ def test_case_manager_walks_the_journey_and_the_director_approves_the_closure(
     page.get_by_label("Family name (Latin script)").fill("Sok")
     page.get_by_label("Given name (Latin script)").fill("Dara")
     page.get_by_label("Year of birth, if the date is not known").fill("2006")
+    page.get_by_label("Sex").select_option("female")
     page.get_by_label("Phone numbers").fill("012 345 678")
     page.get_by_role("button", name="Register the client").click()
     expect(page.locator("#id_duplicate_reason_error")).to_have_text(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.clients.models import Sex
+from wholejourney.clients.rules import KNOWN_SEXES, normalise_phone, phone_problem, registration_problems
 from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.forms import DayField, no_future_dates
 
@@ -78,7 +79,11 @@ class IdentityForm(forms.Form):
         help_text=_("An estimate is fine."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=[("", "—"), *((value, label) for value, label in Sex.choices if value in KNOWN_SEXES)],
+        error_messages={"required": _("Choose the client's sex: the programme's figures count clients by sex.")},
+    )
     phone_numbers = forms.CharField(
         label=_("Phone numbers"),
         max_length=300,
@@ -97,11 +102,23 @@ class IdentityForm(forms.Form):
         no_future_dates(self, "date_of_birth")
         self.fields["birth_year"].widget.attrs["max"] = timezone.localdate().year
 
+    def clean_phone_numbers(self) -> str:
+        numbers = [normalise_phone(number) for number in _lines(self.cleaned_data["phone_numbers"])]
+        problem = next(filter(None, map(phone_problem, numbers)), None)
+        if problem:
+            raise forms.ValidationError(problem)
+        return ", ".join(numbers)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        names = ("family_name_km", "given_name_km", "family_name_latin", "given_name_latin")
-        if not any(cleaned.get(name) for name in names):
-            raise forms.ValidationError(_("Give at least one name, in Khmer or in Latin script."))
+        # Every problem at once, each on its field (the same rules as the service's). Sex and
+        # phone numbers are checked by their own fields, which may have failed already.
+        problems = registration_problems({**cleaned, "sex": Sex.FEMALE, "phone_numbers": []})
+        if "birth_year" in self.errors:
+            problems.pop("date_of_birth", None)
+        for field, message in problems.items():
+            if field not in self.errors:
+                self.add_error(field, message)
         return cleaned
 
     def identity(self) -> dict[str, Any]:

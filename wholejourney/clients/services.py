@@ -18,6 +18,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.clients.models import BreakGlassGrant, Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind
+from wholejourney.clients.rules import normalise_phone, phone_problem, registration_problems
 from wholejourney.core.blind_index import IndexKind, blind_index
 from wholejourney.core.models import DataKey, Office
 
@@ -80,6 +81,11 @@ def _refresh_lookups(client: Client) -> None:
 
 
 def _validate_identity(values: dict[str, Any]) -> None:
+    if values.get("phone_numbers"):
+        values["phone_numbers"] = [normalise_phone(number) for number in values["phone_numbers"]]
+        problem = next(filter(None, (phone_problem(number) for number in values["phone_numbers"])), None)
+        if problem:
+            raise ValidationError({"phone_numbers": problem})
     dob = values.get("date_of_birth")
     if dob is not None and dob > timezone.localdate():
         raise ValidationError({"date_of_birth": _("The date of birth cannot be in the future.")})
@@ -104,12 +110,19 @@ def client_create(
     duplicate_reason: str = "",
     **identity: Any,
 ) -> Client:
-    """Register a client under a new data key, with a new code and search tokens."""
+    """Register a client under a new data key, with a new code and search tokens. Registration
+    needs a name, sex, a birth date or estimated year, and phone numbers that are phone numbers
+    (`clients.rules`); Khmer digits in phone numbers are stored as ASCII digits."""
     if not has_permission(actor, Permission.MANAGE_CASES, obj=office):
         raise PermissionDenied
     unknown = set(identity) - set(IDENTITY_FIELDS)
     if unknown:
         raise TypeError(f"unknown client fields: {sorted(unknown)}")
+    if identity.get("phone_numbers"):
+        identity["phone_numbers"] = [normalise_phone(number) for number in identity["phone_numbers"]]
+    problems = registration_problems(identity)
+    if problems:
+        raise ValidationError(problems)
     _validate_identity(identity)
     registered = registered_at or timezone.now()
     with transaction.atomic():

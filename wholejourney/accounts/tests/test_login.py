@@ -217,8 +217,10 @@ def test_logout_by_get_is_refused(client: Client, cast: Cast) -> None:
 def test_login_empty_form_asks_for_both_fields(client: Client, db: None) -> None:
     response = client.post(LOGIN, {"username": "", "password": ""})
 
+    page = response.content.decode()
     assert response.status_code == 200
-    assert response.content.decode().count("This field is required.") == 2
+    assert page.count(">This field is required.</p>") == 2  # beside each field
+    assert "There are 2 problems with this form" in page  # and in the summary above the form
 
 
 def test_login_post_without_body_shows_the_form_again(client: Client, db: None) -> None:

@@ -99,7 +99,7 @@ def test_token_is_stored_hashed(cast: Cast) -> None:
 
 
 def test_read_token_cannot_write(cast: Cast, api_as: MakeApi) -> None:
-    body = {"family_name_latin": "Chan", "given_name_latin": "Sopheap"}
+    body = {"family_name_latin": "Chan", "given_name_latin": "Sopheap", "sex": "female", "birth_year": 1990}
 
     read, write = api_as(cast.case_manager), api_as(cast.case_manager, write=True)
     refused, created = read.post("/clients", body), write.post("/clients", body)
@@ -140,7 +140,12 @@ def test_client_outside_the_caseload_is_404(cast: Cast, api_as: MakeApi, dara: C
 
 def test_caseload_lists_codes_of_own_clients_only(cast: Cast, api_as: MakeApi, dara: Client) -> None:
     vn_client = client_services.client_create(
-        actor=cast.other_office, office=cast.vn, case_manager=cast.other_office, given_name_latin="Lan"
+        actor=cast.other_office,
+        office=cast.vn,
+        case_manager=cast.other_office,
+        given_name_latin="Lan",
+        sex="female",
+        birth_year=1990,
     )
 
     mine = api_as(cast.case_manager).get("/clients").json()["items"]
@@ -290,7 +295,7 @@ def test_malformed_body_is_422_with_fields(cast: Cast, api_as: MakeApi, dara: Cl
 
 def test_registration_asks_for_a_reason_when_a_match_exists(cast: Cast, api_as: MakeApi, dara: Client) -> None:
     writer = api_as(cast.case_manager, write=True)
-    body = {"family_name_latin": "Sok", "given_name_latin": "Dara"}
+    body = {"family_name_latin": "Sok", "given_name_latin": "Dara", "sex": "female", "birth_year": 1990}
 
     refused = writer.post("/clients", body)
     accepted = writer.post("/clients", body | {"duplicate_reason": "A different person: met her mother."})
@@ -497,3 +502,18 @@ def test_unknown_address_and_method_answer_in_the_error_format(cast: Cast, api_a
     assert wrong_method.status_code == 405
     assert _error(wrong_method)["code"] == "method_not_allowed"
     assert "GET" in wrong_method["Allow"]
+
+
+def test_registration_through_the_api_follows_the_programmes_rules(cast: Cast, api_as: MakeApi) -> None:
+    writer = api_as(cast.case_manager, write=True)
+
+    refused = writer.post("/clients", {"given_name_latin": "Sopheap", "phone_numbers": ["abc"]})
+    accepted = writer.post(
+        "/clients",
+        {"given_name_latin": "Sopheap", "sex": "female", "birth_year": 2001, "phone_numbers": ["០១២ ៣៤៥ ៦៧៨"]},
+    )
+
+    assert refused.status_code == 422
+    assert set(_error(refused)["fields"]) == {"sex", "date_of_birth", "phone_numbers"}
+    assert accepted.status_code == 201, accepted.content
+    assert Client.objects.get(code=accepted.json()["code"]).phone_numbers == ["012 345 678"]

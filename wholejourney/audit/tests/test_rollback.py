@@ -61,7 +61,7 @@ def arrange_user_update(cast: Cast) -> Act:
 def arrange_client_create(cast: Cast) -> Act:
     return lambda: client_services.client_create(
         actor=cast.case_manager, office=cast.kh, team=cast.team, case_manager=cast.case_manager,
-        given_name_latin="Dara", family_name_latin="Sok",
+        given_name_latin="Dara", family_name_latin="Sok", sex="female", birth_year=1990,
     )  # fmt: skip
 
 

@@ -39,14 +39,27 @@ def who(response: Any) -> set[str]:
 def trail(cast: Cast) -> dict[str, Client]:
     """A KH client created by the director and opened by the case manager, and the same in Vietnam."""
     dara = client_services.client_create(
-        actor=cast.director, office=cast.kh, team=cast.team, given_name_latin="Dara", family_name_latin="Sok"
+        actor=cast.director,
+        office=cast.kh,
+        team=cast.team,
+        given_name_latin="Dara",
+        family_name_latin="Sok",
+        sex="female",
+        birth_year=1990,
     )
     client_services.client_record_view(actor=cast.case_manager, client=dara)
     lan = client_services.client_create(
-        actor=cast.other_office, office=cast.vn, case_manager=cast.other_office, given_name_latin="Lan"
+        actor=cast.other_office,
+        office=cast.vn,
+        case_manager=cast.other_office,
+        given_name_latin="Lan",
+        sex="female",
+        birth_year=1990,
     )
     client_services.client_record_view(actor=cast.other_office, client=lan)
-    other_kh = client_services.client_create(actor=cast.director, office=cast.kh, given_name_latin="Other")
+    other_kh = client_services.client_create(
+        actor=cast.director, office=cast.kh, given_name_latin="Other", sex="female", birth_year=1990
+    )
     client_services.client_record_view(actor=cast.director, client=other_kh)
     return {"dara": dara, "lan": lan, "other_kh": other_kh}
 

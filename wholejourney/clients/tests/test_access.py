@@ -36,6 +36,9 @@ def new_client(cast: Cast, *, office: Any = None, actor: User | None = None, **k
     """A client registered by the KH director (or `actor`, for another office)."""
     kwargs.setdefault("given_name_latin", "Dara")
     kwargs.setdefault("family_name_latin", "Sok")
+    kwargs.setdefault("sex", "female")
+    if "date_of_birth" not in kwargs:
+        kwargs.setdefault("birth_year", 1990)
     return services.client_create(actor=actor or cast.director, office=office or cast.kh, **kwargs)
 
 

@@ -33,6 +33,8 @@ def _client(**identity: object) -> Client:
     office = OfficeFactory(code="KH")
     director = make_user(Role.DIRECTOR, office=office)
     identity.setdefault("given_name_latin", SENTINEL)
+    identity.setdefault("sex", "female")
+    identity.setdefault("birth_year", 1990)
     return client_services.client_create(actor=director, office=office, **identity)
 
 

@@ -73,6 +73,8 @@ def run_every_flow(cast: Cast) -> None:
         phone_numbers=[PHONE],
         id_documents=[{"kind": "id_card", "number": SENTINEL}],
         address={"village": SENTINEL},
+        sex="female",
+        birth_year=1990,
     )
     detail = reverse("clients:detail", kwargs={"pk": client.pk})
     for tab in ("", "history"):

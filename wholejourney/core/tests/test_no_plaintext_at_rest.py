@@ -23,7 +23,7 @@ from wholejourney.clients import services
 from wholejourney.core.models import Office
 director = User.objects.get(username="director")
 services.client_create(actor=director, office=Office.objects.get(code="KH"), given_name_latin="{SENTINEL}",
-    family_name_latin="{SENTINEL}", aliases=["{SENTINEL}"], phone_numbers=["+855 12 {SENTINEL}"],
+    family_name_latin="{SENTINEL}", aliases=["{SENTINEL}"], phone_numbers=["+855 12 731 946"], sex="female", birth_year=1990,
     id_documents=[{{"kind": "id_card", "number": "{SENTINEL}"}}], address={{"village": "{SENTINEL}"}})
 """
 
@@ -57,7 +57,9 @@ def test_postgresql_dump_holds_no_plaintext() -> None:
         office=office,
         given_name_latin=SENTINEL,
         family_name_latin=SENTINEL,
-        phone_numbers=[f"+855 12 {SENTINEL}"],
+        phone_numbers=["+855 12 731 946"],
+        sex="female",
+        birth_year=1990,
         address={"village": SENTINEL},
     )
     db = connection.settings_dict

@@ -48,7 +48,12 @@ def test_public_views_are_only_the_sign_in_pages() -> None:
 
 def _client_in_kh(cast: Cast) -> Any:
     return client_services.client_create(
-        actor=cast.director, office=cast.kh, team=cast.team, given_name_latin="Outsidercheck"
+        actor=cast.director,
+        office=cast.kh,
+        team=cast.team,
+        given_name_latin="Outsidercheck",
+        sex="female",
+        birth_year=1990,
     )
 
 

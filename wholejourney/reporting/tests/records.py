@@ -24,7 +24,12 @@ def kh_narrative(cast: Cast) -> ReportNarrative:
 
 def kh_story(cast: Cast) -> Story:
     client = client_services.client_create(
-        actor=cast.director, office=cast.kh, team=cast.team, given_name_latin="Storyteller"
+        actor=cast.director,
+        office=cast.kh,
+        team=cast.team,
+        given_name_latin="Storyteller",
+        sex="female",
+        birth_year=1990,
     )
     consent = client_services.consent_record(
         actor=cast.director, client=client, kind=ConsentKind.STORY, given_on=timezone.localdate(), pseudonym="Kolap"

@@ -24,7 +24,13 @@ PERIOD = Period.year(TODAY.year - 1)
 
 def _story_consent(cast: Cast, *, pseudonym: str = "Kolap", name: str = "Sreymom") -> Consent:
     client = client_services.client_create(
-        actor=cast.director, office=cast.kh, team=cast.team, given_name_latin=name, family_name_latin="Heng"
+        actor=cast.director,
+        office=cast.kh,
+        team=cast.team,
+        given_name_latin=name,
+        family_name_latin="Heng",
+        sex="female",
+        birth_year=1990,
     )
     return client_services.consent_record(
         actor=cast.director,
