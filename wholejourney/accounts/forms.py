@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -9,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.accounts.roles import Role
+from wholejourney.accounts.services import PARTNER_NEEDED
 from wholejourney.core.models import Office
+from wholejourney.partners.models import Organisation
 
 
 class SignInForm(forms.Form):
@@ -71,14 +74,20 @@ class _AccountFields(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    office = forms.ModelChoiceField(
-        label=_("Office"),
-        queryset=Office.objects.none(),
+    office = forms.ModelChoiceField(label=_("Office"), queryset=Office.objects.none(), required=False)
+    all_offices = forms.BooleanField(
+        label=_("All offices (global account): the widest access"),
         required=False,
-        empty_label=_("All offices (global account)"),
+        help_text=_("Only for people who work across every office. Leave the office empty."),
     )
     team = forms.ModelChoiceField(label=_("Team"), queryset=Team.objects.none(), required=False)
     roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    partner_organisation = forms.ModelChoiceField(
+        label=_("Partner organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("Needed for a partner referrer: the organisation whose referrals they submit and follow."),
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
     def __init__(self, *args: object, actor: User, **kwargs: object) -> None:
@@ -86,14 +95,38 @@ class _AccountFields(forms.Form):
         office_id = actor.office_id
         offices = Office.objects.all()
         teams = Team.objects.select_related("office")
+        organisations = Organisation.objects.filter(is_active=True).select_related("office").order_by("name")
         if office_id is not None:
+            # An office's administrator makes accounts of their own office only: it is the one
+            # choice, chosen already.
             offices = offices.filter(pk=office_id)
             teams = teams.filter(office_id=office_id)
+            organisations = organisations.filter(office_id=office_id)
             self.fields["office"].required = True
             self.fields["office"].empty_label = None  # type: ignore[attr-defined]
+            self.fields["office"].initial = office_id
+            del self.fields["all_offices"]
+        # A global administrator has no office of their own to default to: nothing is chosen, and
+        # they must pick an office or tick "all offices" themselves, so the widest access is never
+        # what an account gets by not looking (see clean()).
         self.fields["office"].queryset = offices  # type: ignore[attr-defined]
         self.fields["team"].queryset = teams  # type: ignore[attr-defined]
         self.fields["team"].label_from_instance = lambda team: f"{team.office.code} · {team.name}"  # type: ignore[attr-defined]
+        self.fields["partner_organisation"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["partner_organisation"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda organisation: f"{organisation.office.code} · {organisation.name}"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "all_offices" in self.fields and "office" not in self.errors:
+            if cleaned.get("office") is None and not cleaned.get("all_offices"):
+                self.add_error("office", _("Choose the office, or tick “all offices” for a global account."))
+            elif cleaned.get("office") is not None and cleaned.get("all_offices"):
+                self.add_error("all_offices", _("Choose one office, or all offices, not both."))
+        if Role.PARTNER_REFERRER in (cleaned.get("roles") or []) and cleaned.get("partner_organisation") is None:
+            self.add_error("partner_organisation", PARTNER_NEEDED)
+        return cleaned
 
 
 class UserCreateForm(_AccountFields):
@@ -110,7 +143,10 @@ class UserCreateForm(_AccountFields):
         help_text=_("At least 12 characters. The person will be asked to choose their own at first sign-in."),
     )
 
-    field_order = ["username", "password", "first_name", "last_name", "email", "office", "team", "roles", "language"]
+    field_order = [
+        "username", "password", "first_name", "last_name", "email", "office", "all_offices", "team", "roles",
+        "partner_organisation", "language",
+    ]  # fmt: skip
 
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]

@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wholejourney.accounts.models import (
@@ -27,6 +28,24 @@ from wholejourney.accounts.roles import Permission, Role
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.core.models import Office
+from wholejourney.partners.models import Organisation
+
+PARTNER_NEEDED = gettext_lazy("A partner referrer needs a partner organisation: choose the one they refer for.")
+
+
+def _partner_of(roles: Iterable[Role], office: Office | None, organisation: Organisation | None) -> Organisation | None:
+    """The partner organisation an account refers for: required of a partner referrer (without it
+    the account would belong to no partner), in the account's office; nobody else has one."""
+    if Role.PARTNER_REFERRER not in {Role(role) for role in roles}:
+        return None
+    if organisation is None:
+        raise ValidationError({"partner_organisation": str(PARTNER_NEEDED)})
+    if office is None or organisation.office_id != office.pk:
+        raise ValidationError(
+            {"partner_organisation": _("The partner organisation must belong to the account's office.")}
+        )
+    return organisation
+
 
 RECOVERY_CODE_COUNT = 10
 # Readable alphabet without 0/O, 1/l: 16 characters × 5 bits = 80 bits per code.
@@ -51,12 +70,14 @@ def user_create(
     roles: Iterable[Role],
     language: str = "en",
     must_change_password: bool = True,
+    partner_organisation: Organisation | None = None,
 ) -> User:
     """Create an account. Only administrators; a non-global administrator only in their own office.
     The person chooses their own password at first sign-in unless told otherwise (the demo)."""
     _require(actor, Permission.MANAGE_USERS)
     if not actor.is_global and (office is None or office.pk != actor.office_id):
         raise PermissionDenied
+    roles = list(roles)
     user = User(
         username=username,
         first_name=first_name,
@@ -66,6 +87,7 @@ def user_create(
         team=team,
         language=language,
         must_change_password=must_change_password,
+        partner_organisation=_partner_of(roles, office, partner_organisation),
     )
     validate_password(password, user)
     user.set_password(password)
@@ -99,11 +121,14 @@ def user_update(
     roles: Iterable[Role],
     language: str,
     is_active: bool,
+    partner_organisation: Organisation | None = None,
 ) -> User:
     """Change an account. Deactivating it ends every session it holds at once."""
     _require(actor, Permission.MANAGE_USERS, user)
     if not actor.is_global and (office is None or office.pk != actor.office_id):
         raise PermissionDenied
+    roles = list(roles)
+    user.partner_organisation = _partner_of(roles, office, partner_organisation)
     if user.pk == actor.pk and not is_active:
         raise ValidationError({"is_active": _("You cannot deactivate your own account.")})
     before = {

@@ -10,6 +10,7 @@ from wholejourney.accounts import services
 from wholejourney.accounts.models import Team, User, UserRole
 from wholejourney.accounts.roles import Role
 from wholejourney.core.models import Office
+from wholejourney.partners.models import Organisation
 
 # Long enough for the 12-character rule and not on the common-password list; demo only.
 DEFAULT_DEMO_PASSWORD = "whole-journey-demo"
@@ -85,6 +86,8 @@ def build_accounts() -> None:
 
     teams = {code: Team.objects.create(office=office, name=TEAMS[code]) for code, office in offices.items()}
     for spec in DEMO_USERS[1:]:
+        if spec.role == Role.PARTNER_REFERRER:
+            continue  # needs its organisation: made with the partners (build_partner_account)
         office = offices[spec.office] if spec.office else None
         services.user_create(
             actor=admin,
@@ -101,3 +104,19 @@ def build_accounts() -> None:
     kh_team = teams["KH"]
     kh_team.supervisor = User.objects.get(username="director")
     kh_team.save(update_fields=["supervisor"])
+
+
+def build_partner_account(organisation: Organisation) -> User:
+    """The demo's partner referrer, made through the service once its organisation exists."""
+    spec = next(spec for spec in DEMO_USERS if spec.role == Role.PARTNER_REFERRER)
+    return services.user_create(
+        actor=User.objects.get(username=DEMO_USERS[0].username),
+        username=spec.username,
+        password=demo_password(),
+        first_name=spec.first_name,
+        last_name=spec.last_name,
+        office=organisation.office,
+        roles=[spec.role],
+        must_change_password=False,
+        partner_organisation=organisation,
+    )

@@ -26,6 +26,7 @@ from wholejourney.cases.models import (
 from wholejourney.clients import services as client_services
 from wholejourney.clients.models import ConsentKind, Gender, Sex
 from wholejourney.core.models import Office
+from wholejourney.demo.accounts import build_partner_account
 from wholejourney.demo.care import build_care_2023, build_care_around_2023, build_care_plans_and_visits
 from wholejourney.demo.outcomes import assess_until_whole, build_outcomes
 from wholejourney.demo.programmes import build_programmes
@@ -283,7 +284,6 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
         FosterFamily.objects.create(office=office, name=f"{f[1]} family", approved_on=_d(2020, 6, 1))
         for f in FAMILY_NAMES[:8]
     ]
-    for plan in plans:
     # Its own generator, so that the office's other random choices stay as they were.
     assessments_rng = random.Random(SEED + 1)
         first_opened = plan.cases[0][0]

@@ -145,7 +145,7 @@ def test_manage_admin_cannot_deactivate_own_account(client: Client, cast: Cast) 
 
     response = client.post(
         f"/manage/staff/{cast.admin.pk}/",
-        {"roles": [Role.ADMINISTRATOR.value], "language": "en", "office": ""},
+        {"roles": [Role.ADMINISTRATOR.value], "language": "en", "office": "", "all_offices": "on"},
     )
 
     assert "You cannot deactivate your own account." in response.content.decode()

@@ -13,9 +13,11 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from wholejourney.accounts import services
+from wholejourney.accounts.forms import UserCreateForm
 from wholejourney.accounts.models import RecoveryCode, RecoveryCodeDevice, Team, User, UserSession
 from wholejourney.accounts.roles import Role
 from wholejourney.audit.models import AuditEvent
+from wholejourney.cases.tests.factories import OrganisationFactory
 from wholejourney.conftest import Cast
 from wholejourney.core.models import Office
 from wholejourney.core.tests.factories import PASSWORD, make_user
@@ -362,3 +364,88 @@ def test_office_save_refuses_bad_values(cast: Cast, field: str, value: Any) -> N
         services.office_save(actor=cast.admin, office=office, changed_fields=[field])
 
     assert not Office.objects.filter(name="Afghanistan").exists()
+
+
+# --- the narrowest access by default (issue 15, point 8) ------------------------------------------
+
+
+def _create_form(cast: Cast, **overrides: Any) -> dict[str, Any]:
+    data = {
+        "username": "newperson",
+        "password": "a long enough password 123",
+        "first_name": "New",
+        "last_name": "Person",
+        "email": "",
+        "office": "",
+        "team": "",
+        "roles": ["case_manager"],
+        "partner_organisation": "",
+        "language": "en",
+    }
+    return data | overrides
+
+
+def test_new_account_form_of_an_office_administrator_defaults_to_their_own_office(cast: Cast) -> None:
+    admin = make_user(Role.ADMINISTRATOR, office=cast.kh, username="kh.admin")
+
+    form = UserCreateForm(actor=admin)
+
+    assert form.fields["office"].initial == cast.kh.pk
+    assert list(form.fields["office"].queryset) == [cast.kh]
+    assert "all_offices" not in form.fields
+
+
+def test_new_account_of_a_global_administrator_needs_an_office_or_all_offices_ticked(cast: Cast) -> None:
+    unchosen = UserCreateForm(_create_form(cast), actor=cast.admin)
+    global_account = UserCreateForm(_create_form(cast, all_offices="on"), actor=cast.admin)
+
+    assert not unchosen.is_valid()
+    assert "Choose the office, or tick “all offices” for a global account." in unchosen.errors["office"]
+    assert global_account.is_valid(), global_account.errors
+
+
+def test_new_partner_referrer_form_needs_a_partner_organisation(cast: Cast) -> None:
+    form = UserCreateForm(_create_form(cast, office=cast.kh.pk, roles=["partner_referrer"]), actor=cast.admin)
+
+    assert not form.is_valid()
+    assert form.errors["partner_organisation"] == [
+        "A partner referrer needs a partner organisation: choose the one they refer for."
+    ]
+
+
+def test_user_create_refuses_a_partner_referrer_without_a_partner_organisation(cast: Cast) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.user_create(
+            actor=cast.admin, username="p2", password="a long enough password 123", office=cast.kh,
+            roles=[Role.PARTNER_REFERRER],
+        )  # fmt: skip
+
+    assert list(refused.value.message_dict) == ["partner_organisation"]
+    assert not User.objects.filter(username="p2").exists()
+
+
+def test_user_create_refuses_a_partner_organisation_of_another_office(cast: Cast) -> None:
+    organisation = OrganisationFactory(office=cast.vn)
+
+    with pytest.raises(ValidationError) as refused:
+        services.user_create(
+            actor=cast.admin, username="p2", password="a long enough password 123", office=cast.kh,
+            roles=[Role.PARTNER_REFERRER], partner_organisation=organisation,
+        )  # fmt: skip
+
+    assert list(refused.value.message_dict) == ["partner_organisation"]
+
+
+def test_user_create_gives_a_partner_referrer_their_organisation_and_nobody_else_one(cast: Cast) -> None:
+    organisation = OrganisationFactory(office=cast.kh)
+
+    partner = services.user_create(
+        actor=cast.admin, username="p2", password="a long enough password 123", office=cast.kh,
+        roles=[Role.PARTNER_REFERRER], partner_organisation=organisation,
+    )  # fmt: skip
+    staff = services.user_create(
+        actor=cast.admin, username="s2", password="a long enough password 123", office=cast.kh,
+        roles=[Role.CASE_MANAGER], partner_organisation=organisation,
+    )  # fmt: skip
+
+    assert (partner.partner_organisation, staff.partner_organisation) == (organisation, None)

@@ -70,6 +70,7 @@ def user_create(request: AuthedHttpRequest) -> HttpResponse:
                 team=data["team"],
                 roles=[Role(r) for r in data["roles"]],
                 language=data["language"],
+                partner_organisation=data["partner_organisation"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -87,7 +88,9 @@ def user_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "last_name": user.last_name,
         "email": user.email,
         "office": user.office,
+        "all_offices": user.office_id is None,
         "team": user.team,
+        "partner_organisation": user.partner_organisation,
         "roles": [role.value for role in user.role_set],
         "language": user.language,
         "is_active": user.is_active,
@@ -107,6 +110,7 @@ def user_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 roles=[Role(r) for r in data["roles"]],
                 language=data["language"],
                 is_active=data["is_active"],
+                partner_organisation=data["partner_organisation"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
