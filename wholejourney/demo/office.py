@@ -286,6 +286,7 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
     ]
     # Its own generator, so that the office's other random choices stay as they were.
     assessments_rng = random.Random(SEED + 1)
+    for plan in plans:
         first_opened = plan.cases[0][0]
         client = client_services.client_create(
             actor=staff,
@@ -339,9 +340,9 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
             if latest:
                 _place(case, plan, rng, staff, foster_families, orgs)
             if closed is not None:
-                request = case_services.closure_request(actor=staff, case=case, closing_date=closed, reason=reason)
                 if reason == ClosureReason.GOALS_ACHIEVED:
                     assess_until_whole(case, closed, assessments_rng)
+                request = case_services.closure_request(actor=staff, case=case, closing_date=closed, reason=reason)
                 case_services.closure_decide(actor=director, request=request, approve=True)
 
 
@@ -382,9 +383,7 @@ def build_demo_office() -> None:
     rng = random.Random(SEED)
     kh, vn = Office.objects.get(code="KH"), Office.objects.get(code="VN")
     kh_orgs = build_partners(kh, rng)
-    partner_user = User.objects.get(username="partner")
-    partner_user.partner_organisation = kh_orgs[OrganisationKind.PROVINCIAL_AUTHORITY][0]
-    partner_user.save(update_fields=["partner_organisation"])
+    build_partner_account(kh_orgs[OrganisationKind.PROVINCIAL_AUTHORITY][0])
     build_office(kh, plan_cambodia(rng), rng, kh_orgs)
     build_care_2023(kh, rng)
     build_care_around_2023(kh, rng)
