@@ -80,3 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ME_OFFICER: frozenset(_STAFF | {Permission.VIEW_REPORTS}),
     Role.PARTNER_REFERRER: frozenset({Permission.SIGNED_IN, Permission.SUBMIT_REFERRALS}),
 }
+
+# The roles that work on a client's case and so can be responsible for a care-plan goal (not the
+# director who approves, nor M&E, prevention, administrators or partners).
+CASEWORK_ROLES = frozenset({Role.CASE_MANAGER, Role.COUNSELOR, Role.LEGAL_OFFICER, Role.ECONOMIC_OFFICER})

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from wholejourney.accounts.models import User
 from wholejourney.accounts.permissions import has_permission
-from wholejourney.accounts.roles import Permission
+from wholejourney.accounts.roles import CASEWORK_ROLES, Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.care.models import (
@@ -98,6 +98,22 @@ def _save(actor: User, record: models.Model, action: AuditEvent.Action = AuditEv
 # --- care plans ------------------------------------------------------------------------------
 
 
+def _check_responsible(person: User | None, case: Case) -> None:
+    """A goal's responsible person works on cases in the client's office (`CASEWORK_ROLES`)."""
+    if person is None:
+        return
+    if not (person.is_active and person.office_id == case.office_id and person.role_set & CASEWORK_ROLES):
+        raise ValidationError(
+            {
+                "responsible": _(
+                    "%(name)s cannot be responsible for a goal: choose a case manager, counselor, legal or "
+                    "economic-empowerment officer of the client's office."
+                )
+                % {"name": person.get_full_name() or person.get_username()}
+            }
+        )
+
+
 def care_plan_draft(
     *,
     actor: User,
@@ -118,6 +134,8 @@ def care_plan_draft(
         )
     if next_review_on <= drafted_on:
         raise ValidationError({"next_review_on": _("The review must come after the plan is drafted.")})
+    for goal in goals:
+        _check_responsible(goal.get("responsible"), case)
     with transaction.atomic():
         plan = CarePlan.objects.create(
             case=case, client=case.client, drafted_by=actor, drafted_on=drafted_on, next_review_on=next_review_on
