@@ -103,6 +103,15 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
+def main_menu(page: Any) -> Any:
+    """The main navigation, its links in reach: on a phone they are behind the "Menu" button."""
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("details.nav-menu")
+    if menu.is_visible() and menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return nav
+
+
 def sign_out(page: Any) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("navigation", name="Main")).to_have_count(0)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, run_the_worker, sign_in
+from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, main_menu, run_the_worker, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def test_administrator_corrects_a_workbook_and_watches_its_import_finish(
 
     page.set_viewport_size(PHONE)
     sign_in(page, "admin")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Import records").click()
+    main_menu(page).get_by_role("link", name="Import records").click()
     expect(page.get_by_role("heading", name="Import records", level=1)).to_be_visible()
 
     upload(page, workbook(tmp_path / "with-mistakes.xlsx", mistakes=True))

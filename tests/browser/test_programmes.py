@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, sign_in
+from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, main_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def test_prevention_officer_records_a_training_with_its_sheet_and_a_campaign(
 ) -> None:
     page.set_viewport_size(PHONE)
     sign_in(page, "prevention")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programmes").click()
+    main_menu(page).get_by_role("link", name="Programmes").click()
 
     page.get_by_role("link", name="Record a training, meeting or event").click()
     page.get_by_label("What was it?").select_option("prevention_training")
