@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -111,6 +112,10 @@ class AttendanceRowForm(forms.Form):
 
 
 class BaseAttendanceFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def typed(self) -> list[dict[str, Any]]:
+        """Every row as typed, unchecked: to show the rows again ("More rows", a pasted list)."""
+        return [{name: form[name].value() for name in form.fields} for form in self.forms]
+
     def rows(self) -> list[tuple[int, AttendanceRowForm]]:
         """The filled-in rows, numbered from 1 as they appear on the page."""
         return [
@@ -125,14 +130,101 @@ class BaseAttendanceFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
 
 
 def attendance_formset(
-    data: Any, *, rows: int, max_rows: int, organisations: list[str], with_tests: bool
+    data: Any,
+    *,
+    rows: int,
+    max_rows: int,
+    organisations: list[str],
+    with_tests: bool,
+    typed: list[dict[str, Any]] | None = None,
 ) -> BaseAttendanceFormSet:
+    """The rows of the attendance: `typed` rows shown again as they were, then `rows` empty ones."""
     formset_class = forms.formset_factory(
         AttendanceRowForm, formset=BaseAttendanceFormSet, extra=rows, max_num=max_rows, absolute_max=max_rows
     )
-    formset = formset_class(data, prefix="row", form_kwargs={"organisations": organisations, "with_tests": with_tests})
+    formset = formset_class(
+        data,
+        prefix="row",
+        initial=typed or None,
+        form_kwargs={"organisations": organisations, "with_tests": with_tests},
+    )
     assert isinstance(formset, BaseAttendanceFormSet)  # noqa: S101 - formset_factory made it from that class
     return formset
+
+
+def _is_blank_row(row: dict[str, Any]) -> bool:
+    return all(value in (None, "") for value in row.values())
+
+
+class PasteForm(forms.Form):
+    """A list of people pasted from a phone's notes or a spreadsheet, one a line: the name first,
+    then, if known, the sex and the age (in years, or the age group) after commas or tabs."""
+
+    names = forms.CharField(
+        label=_("Paste names, one a line"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The sex and the age may follow the name, after commas: Sok Dara, F, 34"),
+        error_messages={"required": _("Paste at least one name.")},
+    )
+    group = forms.ChoiceField(
+        label=_("Participant group of everyone on the list"),
+        required=False,
+        choices=_blank(ParticipantGroup.choices),
+        help_text=_("Optional: a row can still be changed after."),
+    )
+
+    def __init__(self, *args: Any, room: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "paste")
+        super().__init__(*args, **kwargs)
+        self.room = room
+
+    def clean_names(self) -> list[dict[str, str]]:
+        people: list[dict[str, str]] = []
+        problems: list[forms.ValidationError] = []
+        for number, line in enumerate(self.cleaned_data["names"].splitlines(), start=1):
+            name, *details = (part.strip() for part in re.split(r"[,;\t]", line))
+            if not name and not any(details):
+                continue
+            person = {"name": name}
+            for detail in filter(None, details):
+                for key in ("sex", "age_band"):
+                    code = sheets.choice_code(key, detail)
+                    if key not in person and code is not None:
+                        person[key] = code
+                        break
+                else:
+                    problems.append(
+                        forms.ValidationError(
+                            _("Line %(number)s: “%(value)s” is not a sex or an age."),
+                            params={"number": number, "value": detail},
+                        )
+                    )
+            people.append(person)
+        if problems:
+            raise forms.ValidationError(problems)
+        if len(people) > self.room:
+            raise forms.ValidationError(
+                _("The list has %(count)s people and only %(room)s more rows fit; upload the sheet instead."),
+                params={"count": len(people), "room": self.room},
+            )
+        return people
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("group"):
+            cleaned["names"] = [{**person, "group": cleaned["group"]} for person in cleaned.get("names", [])]
+        return cleaned
+
+
+def rows_with_people(rows: list[dict[str, Any]], people: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The typed rows with the pasted people in the empty ones, in order, and the rest after them."""
+    waiting = iter(people)
+    filled = [(next(waiting, None) or row) if _is_blank_row(row) else row for row in rows]
+    return [row for row in filled if not _is_blank_row(row)] + list(waiting)
+
+
+def rows_filled(rows: list[dict[str, Any]]) -> int:
+    return sum(not _is_blank_row(row) for row in rows)
 
 
 class UploadForm(forms.Form):

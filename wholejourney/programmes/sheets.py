@@ -299,6 +299,19 @@ def _age_band(value: Any) -> str | None:
     return str(AgeBand.UNDER_12)
 
 
+def _choice_code(key: str, raw: str, aliases: Mapping[str, str]) -> str | None:
+    code = aliases.get(_normal(raw))
+    if code is None and key == "age_band":
+        code = _age_band(raw)
+    return code
+
+
+def choice_code(key: str, raw: str) -> str | None:
+    """The code of a choice written as on a sheet: the code, its label in either language, F or M
+    for the sex, an age in years for the age group; None when it is none of these."""
+    return _choice_code(key, raw, _choice_aliases(COLUMN_BY_KEY[key]))
+
+
 def _open_workbook(source: IO[bytes]) -> Any:
     head = source.read(len(ZIP_SIGNATURE))
     source.seek(0, io.SEEK_END)
@@ -384,9 +397,7 @@ def _read_rows(workbook: Any, on_progress: Callable[[int, int], None] | None) ->
         for key, known in choices.items():
             raw = values.get(key, "")
             if raw:
-                code = known.get(_normal(raw))
-                if code is None and key == "age_band":
-                    code = _age_band(raw)
+                code = _choice_code(key, raw, known)
                 values[key] = raw if code is None else code
         found.append(SheetRow(number, values))
         if on_progress is not None and len(found) % 250 == 0:

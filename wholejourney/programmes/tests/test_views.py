@@ -7,6 +7,7 @@ import datetime
 import html
 import io
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -203,6 +204,167 @@ def test_type_in_attendance_with_no_row_filled_says_so(signed_in: HttpClient, ca
     )
 
     assert "Fill in at least one row." in page_text(response)
+
+
+class _FormValues(HTMLParser):
+    """What a browser would send from the page's form: each field's shown value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "input" and found.get("type") not in ("submit", "checkbox") and "name" in found:
+            self.values[found["name"]] = found.get("value", "")
+        elif tag == "select":
+            self._select = found["name"]
+            self.values.setdefault(self._select, "")
+        elif tag == "option" and self._select and "selected" in found:
+            self.values[self._select] = found.get("value", "")
+        elif tag == "textarea":
+            self._textarea = found["name"]
+            self.values[self._textarea] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data.lstrip("\n")
+
+
+def form_values(response: Any) -> dict[str, str]:
+    parser = _FormValues()
+    parser.feed(response.content.decode())
+    return parser.values
+
+
+def row_names(values: dict[str, str]) -> list[str]:
+    return [values[f"row-{n}-name"] for n in range(int(values["row-TOTAL_FORMS"]))]
+
+
+def rows_pasted(signed_in: HttpClient, url: str, lines: list[str]) -> dict[str, str]:
+    """The attendance page's fields once these lines are pasted, everyone a teacher."""
+    opened = form_values(signed_in.get(url))
+    pasted = {"paste-names": "\n".join(lines), "paste-group": "teachers", "paste": "1"}
+    return form_values(signed_in.post(url, opened | pasted))
+
+
+def test_attendance_form_opens_with_25_empty_rows(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+
+    values = form_values(signed_in.get(f"/programmes/activities/{activity.pk}/attendance/"))
+
+    assert row_names(values) == [""] * 25
+
+
+def test_attendance_more_rows_keeps_every_typed_value_and_adds_ten_rows(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+    typed = form_values(signed_in.get(url)) | {
+        "row-0-name": "Sok Dara", "row-0-phone": "012 345 678", "row-0-sex": "female", "row-0-age_band": "25-59",
+        "row-0-group": "teachers", "row-0-village": "Ou Chrov", "row-0-ref": "T-1",
+        "row-24-name": "Chan Thy", "row-24-sex": "male", "row-24-group": "youth_and_children_council",
+    }  # fmt: skip
+
+    response = signed_in.post(url, typed | {"more": "1"})
+
+    again = form_values(response)
+    assert int(again["row-TOTAL_FORMS"]) == 35
+    assert {key: again[key] for key in typed if key.startswith("row-") and key[4].isdigit()} == {
+        key: value for key, value in typed.items() if key.startswith("row-") and key[4].isdigit()
+    }
+    assert row_names(again)[25:] == [""] * 10
+    assert 'autofocus id="id_row-25-name"' in response.content.decode()  # the page opens at the first new row
+    assert "Select a valid choice" not in page_text(response)  # nothing checked yet
+    assert (Participant.objects.count(), Attendance.objects.count()) == (0, 0)
+
+
+def test_attendance_more_rows_with_htmx_is_only_the_form(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+
+    response = signed_in.post(url, form_values(signed_in.get(url)) | {"more": "1"}, headers={"HX-Request": "true"})
+
+    assert response.content.decode().startswith('<form method="post" novalidate id="attendance-form"')
+    assert int(form_values(response)["row-TOTAL_FORMS"]) == 35
+
+
+def test_attendance_paste_of_30_names_gives_30_filled_rows(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+    names = [f"Person {n}" for n in range(1, 31)]
+    pasted = "\n".join([f"{names[0]}, F, 34", f"{names[1]}\tប្រុស\t16", *names[2:]])
+
+    response = signed_in.post(url, form_values(signed_in.get(url)) | {"paste-names": pasted, "paste": "1"})
+
+    values = form_values(response)
+    assert row_names(values) == names
+    assert [values[f"row-{n}-{key}"] for n in (0, 1) for key in ("sex", "age_band")] == [
+        "female", "25-59", "male", "12-17"
+    ]  # fmt: skip
+    assert values["paste-names"] == ""  # filled once; a second press would not add them twice
+    assert Participant.objects.count() == 0
+
+
+def test_attendance_paste_fills_the_empty_rows_after_what_was_typed(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+    typed = form_values(signed_in.get(url)) | {"row-0-name": "Sok Dara", "row-0-group": "teachers"}
+
+    response = signed_in.post(
+        url, typed | {"paste-names": "Chan Thy\n\nKeo Mony, F", "paste-group": "caregivers", "paste": "1"}
+    )
+
+    values = form_values(response)
+    assert row_names(values) == ["Sok Dara", "Chan Thy", "Keo Mony"]
+    assert [values[f"row-{n}-group"] for n in range(3)] == ["teachers", "caregivers", "caregivers"]
+
+
+def test_attendance_paste_with_a_word_that_is_no_sex_or_age_says_which_line(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+    typed = form_values(signed_in.get(url)) | {"row-0-name": "Sok Dara"}
+
+    response = signed_in.post(url, typed | {"paste-names": "Chan Thy, F\nKeo Mony, teacher", "paste": "1"})
+
+    values = form_values(response)
+    assert "Line 2: “teacher” is not a sex or an age." in page_text(response)
+    assert row_names(values) == ["Sok Dara"] + [""] * 24  # nothing filled, nothing lost
+    assert values["paste-names"] == "Chan Thy, F\nKeo Mony, teacher"
+
+
+def test_attendance_pasted_then_saved_records_everyone(signed_in: HttpClient, cast: Cast) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+    filled = rows_pasted(signed_in, url, [f"Person {n}, F, 30" for n in range(1, 31)])
+
+    response = signed_in.post(url, filled | {"save": "1"})
+
+    assert response.status_code == 302
+    assert Attendance.objects.filter(activity=activity).count() == 30
+
+
+def test_attendance_save_with_one_bad_row_of_many_saves_nothing_and_keeps_the_rows(
+    signed_in: HttpClient, cast: Cast
+) -> None:
+    activity = ActivityFactory(office=cast.kh)
+    url = f"/programmes/activities/{activity.pk}/attendance/"
+    filled = rows_pasted(signed_in, url, [f"Person {n}, M, 40" for n in range(1, 26)])
+
+    response = signed_in.post(url, filled | {"row-6-group": "", "save": "1"})
+
+    assert response.status_code == 200
+    assert Attendance.objects.count() == 0
+    assert re.search(r'attendance-row has-error">\s*<legend>Person 7<', response.content.decode())
+    assert "Choose one of the participant groups." in page_text(response)
+    assert row_names(form_values(response)) == [f"Person {n}" for n in range(1, 26)]
 
 
 def test_tests_scores_are_asked_only_for_tic_pfa_trainings(signed_in: HttpClient, cast: Cast) -> None:

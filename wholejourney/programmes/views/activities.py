@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -17,7 +20,8 @@ from wholejourney.programmes import selectors, services, sheets, tasks
 from wholejourney.programmes.models import Activity, ActivityKind, TrainingTopic
 from wholejourney.programmes.views.common import ATTENDANCE_PAGE_SIZE, RECORD, listing, office_of
 
-DEFAULT_ROWS, MAX_ROWS = 5, 30
+# A training is about 25 people; a longer sheet is uploaded (each row is ten fields of the request).
+DEFAULT_ROWS, MORE_ROWS, MAX_ROWS = 25, 10, 80
 
 
 # --- activities and attendance ---------------------------------------------------------------
@@ -68,51 +72,77 @@ def _with_tests(activity: Activity) -> bool:
     return activity.kind == ActivityKind.TIC_PFA_TRAINING or activity.topic == TrainingTopic.TIC_PFA
 
 
-def _row_count(request: AuthedHttpRequest) -> int:
-    try:
-        return max(1, min(int(request.GET.get("rows", DEFAULT_ROWS)), MAX_ROWS))
-    except ValueError:
-        return DEFAULT_ROWS
-
-
 @requires(RECORD)
 def attendance_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """A few rows of a paper sheet typed in: all recorded, or none and every bad row marked."""
+    """A paper sheet typed in: all recorded, or none and every bad row marked. "More rows" and a
+    pasted list of names only show the rows again, with everything typed kept; nothing is saved
+    until "Save the attendance"."""
     activity = selectors.activity_get_for(user=request.user, pk=pk)
     office_of(request)
-    rows = _row_count(request)
     organisations = list(selectors.partner_organisations(request.user).values_list("name", flat=True))
-    formset = programme_forms.attendance_formset(
-        request.POST or None,
-        rows=rows,
-        max_rows=MAX_ROWS,
-        organisations=organisations,
-        with_tests=_with_tests(activity),
-    )
-    if request.method == "POST" and formset.is_valid():
-        filled = formset.rows()
-        values = []
-        for number, row in filled:
-            data = {key: ("" if value is None else value) for key, value in row.cleaned_data.items()}
-            data["ref"] = data["ref"] or sheets.row_reference(activity.pk, number, data)
-            values.append(data)
-        try:
-            counts = services.attendance_record(actor=request.user, activity=activity, rows=values)
-        except services.BatchError as exc:
-            for error in exc.rows:
-                form = filled[error.row - 1][1]
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-        except PermissionDenied as exc:
-            raise Http404 from exc
-        else:
-            messages.success(
-                request,
-                _("%(added)s people added to the attendance (%(new)s new participants).")
-                % {"added": counts["attendances_added"], "new": counts["participants_created"]},
-            )
+
+    def rows_form(data: Any, **kwargs: Any) -> programme_forms.BaseAttendanceFormSet:
+        return programme_forms.attendance_formset(
+            data, max_rows=MAX_ROWS, organisations=organisations, with_tests=_with_tests(activity), **kwargs
+        )
+
+    if request.method != "POST":
+        formset = rows_form(None, rows=DEFAULT_ROWS)
+        paste = programme_forms.PasteForm(room=MAX_ROWS)
+    elif "more" in request.POST or "paste" in request.POST:
+        formset, paste = _rows_again(request, rows_form)
+    else:
+        formset = rows_form(request.POST, rows=0)
+        paste = programme_forms.PasteForm(room=MAX_ROWS)
+        if formset.is_valid() and _record(request, activity, formset):
             return redirect("programmes:activity_detail", pk=activity.pk)
-    context = {"activity": activity, "formset": formset, "rows": rows, "more_rows": min(rows + 5, MAX_ROWS)}
-    return render(request, "programmes/attendance_form.html", context)
+    context = {"activity": activity, "formset": formset, "paste": paste, "may_add": len(formset.forms) < MAX_ROWS}
+    template = "programmes/_attendance_rows.html" if request.htmx else "programmes/attendance_form.html"
+    return render(request, template, context)
+
+
+def _rows_again(
+    request: AuthedHttpRequest, rows_form: Callable[..., programme_forms.BaseAttendanceFormSet]
+) -> tuple[programme_forms.BaseAttendanceFormSet, programme_forms.PasteForm]:
+    """The rows as typed, with MORE_ROWS empty ones added, or with the pasted people in them."""
+    typed = rows_form(request.POST, rows=0).typed()
+    room = MAX_ROWS - programme_forms.rows_filled(typed)
+    if "more" in request.POST:
+        paste = programme_forms.PasteForm(room=room, initial={"names": request.POST.get("paste-names", "")})
+        formset = rows_form(None, rows=min(MORE_ROWS, MAX_ROWS - len(typed)), typed=typed)
+        if len(formset.forms) > len(typed):  # the page opens at the first new row
+            formset.forms[len(typed)].fields["name"].widget.attrs["autofocus"] = True
+        return formset, paste
+    paste = programme_forms.PasteForm(request.POST, room=room)
+    if not paste.is_valid():
+        return rows_form(None, rows=0, typed=typed), paste
+    rows = programme_forms.rows_with_people(typed, paste.cleaned_data["names"])
+    return rows_form(None, rows=0, typed=rows), programme_forms.PasteForm(room=MAX_ROWS - len(rows))
+
+
+def _record(request: AuthedHttpRequest, activity: Activity, formset: programme_forms.BaseAttendanceFormSet) -> bool:
+    """Record the filled rows; a refused row is marked on the form and nothing is saved."""
+    filled = formset.rows()
+    values = []
+    for number, row in filled:
+        data = {key: ("" if value is None else value) for key, value in row.cleaned_data.items()}
+        data["ref"] = data["ref"] or sheets.row_reference(activity.pk, number, data)
+        values.append(data)
+    try:
+        counts = services.attendance_record(actor=request.user, activity=activity, rows=values)
+    except services.BatchError as exc:
+        for error in exc.rows:
+            form = filled[error.row - 1][1]
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        return False
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(
+        request,
+        _("%(added)s people added to the attendance (%(new)s new participants).")
+        % {"added": counts["attendances_added"], "new": counts["participants_created"]},
+    )
+    return True
 
 
 @requires(RECORD)
