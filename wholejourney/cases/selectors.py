@@ -5,10 +5,12 @@ An object outside the user's reach is a 404, the same answer as an object that d
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.accounts.permissions import has_permission, in_caseload
@@ -25,6 +27,7 @@ from wholejourney.cases.models import (
 )
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import client_search, clients_visible_to
+from wholejourney.core import due
 from wholejourney.core.blind_index import IndexKind
 from wholejourney.partners.models import Organisation
 
@@ -42,6 +45,40 @@ def caseload_rows(user: Any) -> QuerySet[Client]:
         placement_kind=Subquery(current_placement.values("kind")[:1]),
         closure_pending=Exists(pending),
     )
+
+
+SORTS = {"newest": ("-registered_at", "-pk"), "oldest": ("registered_at", "pk"), "code": ("code", "pk")}
+
+
+def caseload_filtered(user: Any, choices: dict[str, str], *, today: datetime.date | None = None) -> QuerySet[Client]:
+    """The caseload rows (`caseload_rows`) narrowed by the caseload page's filters: the stage of the
+    latest case, where the client lives now, the stability clock's state (from the stored clock
+    state), due work of a kind ("any": of every kind the user owns, core.due) — and ordered."""
+    today = today or timezone.localdate()
+    rows: Any = caseload_rows(user)  # filtered on its annotations, which the type checker cannot see
+    stage = choices.get("stage")
+    if stage == "none":
+        rows = rows.filter(case_status__isnull=True)
+    elif stage:
+        rows = rows.filter(case_status=stage)
+    placement = choices.get("placement")
+    if placement == "none":
+        rows = rows.filter(placement_kind__isnull=True)
+    elif placement:
+        rows = rows.filter(placement_kind=placement)
+    clock = choices.get("clock")
+    in_run = Q(clock__run_started_on__isnull=False, clock__whole_on__isnull=False)
+    if clock == "whole":
+        rows = rows.filter(in_run, clock__whole_on__lte=today)
+    elif clock == "running":
+        rows = rows.filter(in_run, clock__whole_on__gt=today)
+    elif clock == "not_started":
+        rows = rows.exclude(in_run)
+    attention = choices.get("attention")
+    if attention:
+        rows = rows.filter(due.clients_with_work(user, today=today, kinds=None if attention == "any" else [attention]))
+    ordered: QuerySet[Client] = rows.order_by(*SORTS.get(choices.get("sort", ""), SORTS["newest"]))
+    return ordered
 
 
 # --- registration ----------------------------------------------------------------------------

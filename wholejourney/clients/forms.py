@@ -188,3 +188,37 @@ class RegisterForm(IdentityForm):
         if value and kind in key:
             terms[key[kind]].append(value)
         return terms
+
+
+class CaseloadFilterForm(forms.Form):
+    """The caseload's filters and order: every field optional, a wrong value is ignored."""
+
+    STAGES = [
+        ("", _("Any stage")),
+        ("open", _("Open")),
+        ("follow_up", _("Follow-up")),
+        ("closed", _("Closed")),
+        ("none", _("No case")),
+    ]
+    CLOCKS = [("", _("Any clock")), ("not_started", _("Not started")), ("running", _("Running")), ("whole", _("Whole"))]
+    SORTS = [("newest", _("Newest first")), ("oldest", _("Oldest first")), ("code", _("By client code"))]
+
+    stage = forms.ChoiceField(label=_("Case"), choices=STAGES, required=False)
+    placement = forms.ChoiceField(label=_("Lives in"), required=False)
+    clock = forms.ChoiceField(label=_("Stability clock"), choices=CLOCKS, required=False)
+    attention = forms.ChoiceField(label=_("Due work"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), choices=SORTS, required=False)
+
+    def __init__(self, *args: Any, placements: list[tuple[str, Any]], due_kinds: list[tuple[str, Any]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        placement, attention = self.fields["placement"], self.fields["attention"]
+        assert isinstance(placement, forms.ChoiceField) and isinstance(attention, forms.ChoiceField)  # noqa: S101
+        placement.choices = [("", _("Anywhere")), ("none", _("Not recorded")), *placements]
+        attention.choices = [("", _("Everyone")), ("any", _("Any due work")), *due_kinds]
+
+    def chosen(self) -> dict[str, str]:
+        """The valid choices, the others dropped (a stale link still shows the caseload)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if value}

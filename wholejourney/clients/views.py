@@ -19,8 +19,9 @@ from wholejourney.cases import selectors as case_selectors
 from wholejourney.cases.models import CaseStatus, PlacementKind
 from wholejourney.cases.views import client_page
 from wholejourney.clients import selectors, services
-from wholejourney.clients.forms import BreakGlassForm, ClientSearchForm, RegisterForm
+from wholejourney.clients.forms import BreakGlassForm, CaseloadFilterForm, ClientSearchForm, RegisterForm
 from wholejourney.clients.models import BreakGlassGrant, Client
+from wholejourney.core import due
 from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.forms import apply_service_errors
 from wholejourney.core.http import AuthedHttpRequest
@@ -31,28 +32,49 @@ PAGE_SIZE = 50
 
 @requires(Permission.VIEW_CLIENTS)
 def caseload(request: AuthedHttpRequest) -> HttpResponse:
-    """The clients the user may open, newest first, 50 a page, with the status of their case, where
-    they live and what is next: the same few queries for any number of clients."""
-    clients = case_selectors.caseload_rows(request.user).order_by("-registered_at", "-pk")
+    """The clients the user may open, a compact list of 50 a page: the case's stage, where they live,
+    the clock, and the most urgent due work of each; filtered by stage, placement, clock and due
+    work, and ordered. The same few queries for any number of clients."""
+    own = [(kind.key, kind.label) for kind in due.kinds_for(request.user) if kind.records is not None]
+    form = CaseloadFilterForm(request.GET or None, placements=list(PlacementKind.choices), due_kinds=own)
+    choices = form.chosen()
+    clients = case_selectors.caseload_filtered(request.user, choices).select_related("clock", "team", "case_manager")
     page = KeysFirstPaginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses, placements = dict(CaseStatus.choices), dict(PlacementKind.choices)
+    next_work = due.next_work_of(request.user, [client.pk for client in page])
+    today = timezone.localdate()
     for client in page:
         client.status_label = statuses.get(client.case_status, _("No case"))  # type: ignore[attr-defined]
-        client.placement_label = placements.get(client.placement_kind, "—")  # type: ignore[attr-defined]
+        client.placement_label = placements.get(client.placement_kind, "")  # type: ignore[attr-defined]
+        client.clock_label = _clock_label(client, today)  # type: ignore[attr-defined]
+        client.next_work = next_work.get(client.pk)  # type: ignore[attr-defined]
         if client.closure_pending:  # type: ignore[attr-defined]
             client.next_task = _("Closure awaiting approval")  # type: ignore[attr-defined]
-        elif client.case_status in (None, CaseStatus.CLOSED):  # type: ignore[attr-defined]
-            client.next_task = "—"  # type: ignore[attr-defined]
-        elif client.placement_kind is None:  # type: ignore[attr-defined]
+        elif client.case_status not in (None, CaseStatus.CLOSED) and client.placement_kind is None:  # type: ignore[attr-defined]
             client.next_task = _("Record where the client lives")  # type: ignore[attr-defined]
         else:
-            client.next_task = "—"  # type: ignore[attr-defined]
+            client.next_task = ""  # type: ignore[attr-defined]
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "page": page,
+        "form": form,
+        "filtered": bool(choices),
+        "query": query.urlencode(),
+        "today": today,
         "search_form": ClientSearchForm(),
         "may_register": has_permission(request.user, Permission.MANAGE_CASES),
     }
     return render(request, "clients/caseload.html", context)
+
+
+def _clock_label(client: Client, today: Any) -> str:
+    clock = getattr(client, "clock", None)
+    if clock is None or clock.run_started_on is None or clock.whole_on is None:
+        return str(_("Clock not started"))
+    if clock.whole_on <= today:
+        return str(_("Whole"))
+    return str(_("Clock running"))
 
 
 @requires(Permission.VIEW_CLIENTS)

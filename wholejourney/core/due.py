@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -50,13 +51,19 @@ class DueCount:
 @dataclass(frozen=True)
 class DueKind:
     """A kind of due work. `applies_to(user)` says whether the user owns this kind of work at all
-    (by role); `collect(user, today, limit)` counts it and returns the `limit` most urgent items."""
+    (by role); `collect(user, today, limit)` counts it and returns the `limit` most urgent items.
+    A kind whose records are each about one client (most are: see `client_kind`) also gives those
+    records (`records`, the path from a record to its client in `client_path`) and how one record
+    reads as an item (`item`): the caseload then filters by it and shows each client's next work."""
 
     key: str
     label: str | Promise
     order: int
     applies_to: Callable[[User], bool]
     collect: Callable[[User, datetime.date, int], DueCount]
+    records: Callable[[User, datetime.date], Any] | None = None
+    client_path: str = "client"
+    item: Callable[[Any], DueItem] | None = None
 
 
 _kinds: dict[str, DueKind] = {}
@@ -105,10 +112,14 @@ class DueWork:
         return sorted({(item.person_id, item.person) for item in self.items if item.person_id}, key=lambda p: p[1])
 
 
+def urgency_key(item: DueItem, today: datetime.date) -> tuple[bool, bool, datetime.date, str]:
+    """Work before news; urgent first; then by the day due (overdue, oldest first, then today, then
+    the days to come), whatever the kind."""
+    return (item.notice, not item.urgent, item.when or today, item.kind)
+
+
 def by_urgency(items: Iterable[DueItem], today: datetime.date) -> list[DueItem]:
-    """Urgent first, then by the day due (overdue, oldest first, then today, then the days to
-    come), whatever the kind."""
-    return sorted(items, key=lambda item: (item.notice, not item.urgent, item.when or today, item.kind))
+    return sorted(items, key=lambda item: urgency_key(item, today))
 
 
 def due_for(
@@ -144,25 +155,34 @@ def counted(queryset: Any, limit: int, item: Callable[[Any], DueItem]) -> DueCou
     return DueCount(queryset.count(), [item(row) for row in queryset[:limit]])
 
 
-def client_work(
-    records: Any,
-    limit: int,
+def client_kind(
+    key: str,
+    label: str | Promise,
+    order: int,
+    applies_to: Callable[[User], bool],
+    records: Callable[[User, datetime.date], Any],
     *,
-    kind: str,
     when: Callable[[Any], datetime.date | None],
     detail: Callable[[Any], str],
     url: Callable[[Any], str],
-    client: Callable[[Any], Any] = lambda record: record.client,
+    client_path: str = "client",
     urgent: Callable[[Any], bool] = lambda record: False,
     notice: bool = False,
-) -> DueCount:
-    """Due work about one client a record: named by the client, assigned to their case manager
-    (load `client__data_key` and `client__case_manager` with the records)."""
+) -> DueKind:
+    """A kind of due work about one client a record. `records(user, today)` are the records, most
+    urgent first, loading the client (with `data_key` and `case_manager`) on `client_path`, or
+    being clients themselves when `client_path` is empty. Each is named by its client and assigned
+    to the client's case manager."""
+
+    def client_of(record: Any) -> Any:
+        for step in filter(None, client_path.split("__")):
+            record = getattr(record, step)
+        return record
 
     def item(record: Any) -> DueItem:
-        person = client(record)
+        person = client_of(record)
         return DueItem(
-            kind=kind,
+            kind=key,
             when=when(record),
             subject=client_label(person),
             detail=detail(record),
@@ -173,7 +193,47 @@ def client_work(
             person=person_name(person.case_manager),
         )
 
-    return counted(records, limit, item)
+    def collect(user: User, today: datetime.date, limit: int) -> DueCount:
+        return counted(records(user, today), limit, item)
+
+    return DueKind(key, label, order, applies_to, collect, records=records, client_path=client_path, item=item)
+
+
+def _client_filter(kind: DueKind, client_ids: Any) -> dict[str, Any]:
+    return {f"{kind.client_path}__in" if kind.client_path else "pk__in": client_ids}
+
+
+def clients_with_work(user: User, *, today: datetime.date | None = None, kinds: Iterable[str] | None = None) -> Q:
+    """A filter on clients: those with due work of these kinds (all of the user's client kinds by
+    default) — the caseload's "needs attention"."""
+    today = today or timezone.localdate()
+    chosen = set(kinds) if kinds else None
+    found = Q(pk__in=[])
+    for kind in kinds_for(user):
+        if kind.records is None or (chosen is not None and kind.key not in chosen):
+            continue
+        ids = kind.records(user, today).order_by().values(f"{kind.client_path}_id" if kind.client_path else "pk")
+        found |= Q(pk__in=ids)
+    return found
+
+
+def next_work_of(user: User, client_ids: list[int], *, today: datetime.date | None = None) -> dict[int, DueItem]:
+    """The most urgent due work of each of these clients (a page of the caseload): one query per
+    kind of work, whatever the number of clients."""
+    today = today or timezone.localdate()
+    found: list[tuple[int, DueItem]] = []
+    for kind in kinds_for(user):
+        if kind.records is None or kind.item is None:
+            continue
+        for record in kind.records(user, today).filter(**_client_filter(kind, client_ids)):
+            client = record
+            for step in filter(None, kind.client_path.split("__")):
+                client = getattr(client, step)
+            found.append((client.pk, kind.item(record)))
+    first: dict[int, DueItem] = {}
+    for client_id, item in sorted(found, key=lambda pair: urgency_key(pair[1], today)):
+        first.setdefault(client_id, item)
+    return first
 
 
 # --- home's "at a glance" panels ------------------------------------------------------------------

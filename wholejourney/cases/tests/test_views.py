@@ -480,8 +480,8 @@ def test_client_page_tabs_open_without_javascript(client: HttpClient, cast: Cast
 
     assert response.status_code == 200
     assert "<html" in response.content.decode()
-    current = re.search(r'<a href="[^"]*\?tab=(\w+)"[^>]*aria-current="page"', response.content.decode())
-    assert current is not None and current.group(1) == tab
+    current = re.search(r'<a href="/clients/\d+/(?:\?tab=(\w+))?"[^>]*aria-current="page"', response.content.decode())
+    assert current is not None and (current.group(1) or "overview") == tab
 
 
 def test_client_page_tab_with_htmx_is_only_the_panel(client: HttpClient, cast: Cast) -> None:
@@ -518,7 +518,7 @@ def test_caseload_shows_status_placement_and_next_task(client: HttpClient, cast:
     page = client.get("/clients/").content.decode()
     rows = {
         m.group(1): re.sub(r"<[^>]+>", " ", m.group(0))
-        for m in re.finditer(r"<tr>\s*<td[^>]*><a[^>]*>([A-Z]{2}-\d{4}-\d{4})</a>.*?</tr>", page, re.S)
+        for m in re.finditer(r"<li>\s*<p class=\"who\"><a[^>]*>([A-Z]{2}-\d{4}-\d{4}) ·.*?</li>", page, re.S)
     }
 
     assert "Residential shelter (Home of Love)" in rows[placed.client.code]
@@ -701,3 +701,31 @@ def test_closure_pages_show_the_clock_open_services_and_override_to_both_sides(c
         assert "Running since 02/03/2024, needing 6 months: whole on 02/09/2024 if nothing resets it" in page
         assert "Legal cases not ended: 1" in page
         assert "She moved to her aunt abroad; no more assessments." in page
+
+
+def test_caseload_filters_by_stage_clock_and_due_work_and_orders(client: HttpClient, cast: Cast) -> None:
+    from wholejourney.care import services as care_services
+    from wholejourney.care.tests.records import days_ago
+
+    placed = factories.make_placement(cast.case_manager).case
+    closed_soon = factories.make_closure_request(cast.case_manager).case
+    visit_due = factories.make_case(cast.case_manager).client
+    care_services.visit_record(
+        actor=cast.case_manager, client=visit_due, mode="home", visited_on=days_ago(20), next_visit_on=days_ago(1)
+    )
+    no_case = factories.make_client(cast.case_manager)
+    client.force_login(cast.case_manager)
+
+    def listed(**query: str) -> list[str]:
+        html = client.get("/clients/", query).content.decode().split('<ul class="caseload">', 1)[-1]
+        return re.findall(r'<p class="who"><a href="/clients/\d+/">([A-Z]{2}-\d{4}-\d{4}) ·', html)
+
+    assert set(listed(stage="none")) == {no_case.code}
+    assert set(listed(stage="open")) == {placed.client.code, closed_soon.client.code, visit_due.code}
+    assert set(listed(placement="shelter")) == {placed.client.code}
+    assert listed(attention="visits") == [visit_due.code]
+    assert listed(clock="whole") == []
+    assert listed(sort="code") == sorted(listed())
+    assert len(listed(stage="no-such-stage")) == 4  # a stale link shows everyone
+    page = client.get("/clients/", {"attention": "visits"}).content.decode()
+    assert "Visit due (last:" in page and "overdue since" in page

@@ -62,8 +62,9 @@ def as_user(browser: HttpClient, user: User) -> HttpClient:
 
 
 def codes_listed(response: Any) -> set[str]:
-    """The client codes a user sees in the caseload table."""
-    return set(re.findall(r'<a href="/clients/\d+/">([A-Z]{2}-\d{4}-\d{4})</a>', response.content.decode()))
+    """The client codes a user sees in the caseload list."""
+    listed = response.content.decode().split('<ul class="caseload">', 1)[-1]
+    return set(re.findall(r'<a href="/clients/\d+/">([A-Z]{2}-\d{4}-\d{4}) ·', listed))
 
 
 def text(response: Any) -> str:
