@@ -194,7 +194,11 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Asia/Phnom_Penh"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: with it on, every integer a template prints is grouped, record ids included, so a form's
+# value="{{ client.pk }}" became "450,337" once a database passed 999 rows (a checkbox that posts
+# nothing, a link to the wrong record). Figures that need grouping format it themselves
+# (reporting's `figure` filter: number_format(..., force_grouping=True)).
+USE_THOUSAND_SEPARATOR = False
 
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wholejourney.accounts.models import User
 from wholejourney.accounts.roles import Role
@@ -627,3 +627,19 @@ def _link(page: str, direction: str) -> str:
 def _entries(page: str) -> list[str]:
     timeline = page[page.index('<ol class="timeline">') : page.index("</ol>", page.index('<ol class="timeline">'))]
     return re.findall(r"<li .*?</li>", timeline, flags=re.S)
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_record_ids_in_forms_are_never_grouped_like_numbers(language: str) -> None:
+    """Found on PostgreSQL, whose ids pass 999 quickly: the attendee checkbox's value was "450,337",
+    so the session saved without that client."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    big = SimpleNamespace(pk=1_234_567, code="KH-2026-0001", display_name="Dara")
+    with translation.override(language):
+        html = render_to_string("care/_attendee_list.html", {"chosen": [(big, "")], "matches": [big]})
+
+    assert html.count('value="1234567"') == 2 and 'name="note_1234567"' in html
+    assert "1,234,567" not in html and "1.234.567" not in html
