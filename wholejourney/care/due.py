@@ -114,6 +114,7 @@ register(
         when=lambda plan: plan.drafted_on,
         detail=lambda plan: gettext("Care plan waiting for approval"),
         url=lambda plan: reverse("care:care_plan_detail", kwargs={"pk": plan.pk}),
+        waiting=True,
     )
 )
 register(

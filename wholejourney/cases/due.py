@@ -53,6 +53,7 @@ def new_referrals(user: Any, today: datetime.date, limit: int) -> DueCount:
             detail=gettext("New referral: %(urgency)s") % {"urgency": referral.get_urgency_display()},
             url=reverse("cases:referral_detail", kwargs={"pk": referral.pk}),
             urgent=referral.urgency in URGENT,
+            waiting=True,
         )
 
     return counted(waiting, limit, item)
@@ -72,6 +73,7 @@ def closures(user: Any, today: datetime.date, limit: int) -> DueCount:
             subject=client_label(request.case.client),
             detail=gettext("Closure to approve: %(reason)s") % {"reason": request.get_reason_display()},
             url=reverse("cases:closure_list"),
+            waiting=True,
             person_id=request.requested_by_id,
             person=person_name(request.requested_by),
         ),

@@ -38,6 +38,7 @@ class DueItem:
     url: str
     urgent: bool = False
     notice: bool = False  # news rather than work (a clock reset): listed after the work
+    waiting: bool = False  # `when` is the day it began to wait for a decision, not a deadline
     person_id: int | None = None  # who it is assigned to (the filter "person"), when it is someone's
     person: str = ""
 
@@ -112,10 +113,11 @@ class DueWork:
         return sorted({(item.person_id, item.person) for item in self.items if item.person_id}, key=lambda p: p[1])
 
 
-def urgency_key(item: DueItem, today: datetime.date) -> tuple[bool, bool, datetime.date, str]:
+def urgency_key(item: DueItem, today: datetime.date) -> tuple[bool, bool, datetime.date, int]:
     """Work before news; urgent first; then by the day due (overdue, oldest first, then today, then
-    the days to come), whatever the kind."""
-    return (item.notice, not item.urgent, item.when or today, item.kind)
+    the days to come), whatever the kind; on one day, in the order the kinds are registered."""
+    kind = _kinds.get(item.kind)
+    return (item.notice, not item.urgent, item.when or today, kind.order if kind else 0)
 
 
 def by_urgency(items: Iterable[DueItem], today: datetime.date) -> list[DueItem]:
@@ -168,6 +170,7 @@ def client_kind(
     client_path: str = "client",
     urgent: Callable[[Any], bool] = lambda record: False,
     notice: bool = False,
+    waiting: bool = False,
 ) -> DueKind:
     """A kind of due work about one client a record. `records(user, today)` are the records, most
     urgent first, loading the client (with `data_key` and `case_manager`) on `client_path`, or
@@ -189,6 +192,7 @@ def client_kind(
             url=url(record),
             urgent=urgent(record),
             notice=notice,
+            waiting=waiting,
             person_id=person.case_manager_id,
             person=person_name(person.case_manager),
         )

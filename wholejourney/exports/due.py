@@ -28,6 +28,7 @@ def exports(user: Any, today: datetime.date, limit: int) -> DueCount:
             subject=person_name(export.requester),
             detail=gettext("Export of identifying records to approve"),
             url=reverse("exports:approvals"),
+            waiting=True,
             person_id=export.requester_id,
             person=person_name(export.requester),
         ),

@@ -7,16 +7,23 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from wholejourney.accounts.permissions import permissions_of
 from wholejourney.accounts.roles import Permission
+from wholejourney.cases.models import Case, CaseStatus
 from wholejourney.clients.models import Client
 from wholejourney.core.due import client_kind, register
-from wholejourney.outcomes.selectors import REASSESS_EVERY_DAYS, _overdue, caseload_in_care, reasons_label
+from wholejourney.outcomes.selectors import (
+    BASELINE_DUE_DAYS,
+    REASSESS_EVERY_DAYS,
+    _overdue,
+    caseload_in_care,
+    reasons_label,
+)
 
 RECENT = datetime.timedelta(days=30)
 
@@ -31,16 +38,26 @@ def _in_care(user: Any) -> QuerySet[Client]:
 
 
 def overdue_assessments(user: Any, today: datetime.date) -> QuerySet[Client]:
-    return _in_care(user).filter(_overdue(today)).order_by(F("clock__last_assessed_on").asc(nulls_first=True), "pk")
+    open_case = Case.objects.filter(client=OuterRef("pk")).exclude(status=CaseStatus.CLOSED).order_by("-opened_on")
+    return (
+        _in_care(user)
+        .filter(_overdue(today))
+        .annotate(case_opened_on=Subquery(open_case.values("opened_on")[:1]))
+        .order_by(F("clock__last_assessed_on").asc(nulls_first=True), "pk")
+    )
 
 
 def _last_assessed(client: Any) -> datetime.date | None:
     return getattr(getattr(client, "clock", None), "last_assessed_on", None)
 
 
-def _assessment_due(client: Any) -> datetime.date:
+def _assessment_due(client: Any) -> datetime.date | None:
+    """A reassessment 90 days after the last; a baseline 30 days after the case opened."""
     last = _last_assessed(client)
-    return last + datetime.timedelta(days=REASSESS_EVERY_DAYS) if last else timezone.localdate()
+    if last is not None:
+        return last + datetime.timedelta(days=REASSESS_EVERY_DAYS)
+    opened = getattr(client, "case_opened_on", None)
+    return opened + datetime.timedelta(days=BASELINE_DUE_DAYS) if opened else None
 
 
 def clock_events(user: Any, today: datetime.date) -> QuerySet[Client]:

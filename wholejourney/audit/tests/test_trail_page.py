@@ -184,5 +184,7 @@ def test_trail_with_an_impossible_date_shows_an_error(
     response = client.get(TRAIL, {"date_from": bad})
 
     assert response.status_code == 200
-    assert "Enter a valid date." in response.content.decode()
+    assert (
+        "is not a date" in response.content.decode() or "Write the date as day/month/year" in response.content.decode()
+    )
     assert rows(response) == []
