@@ -18,7 +18,9 @@ from wholejourney.reporting.registry import Period
 
 
 def _reads_figures(user: Any) -> bool:
-    return has_permission(user, Permission.VIEW_REPORTS)
+    """Those whose work is the figures (M&E): they read reports and no client's record. A director
+    reads reports too, but starts the day from the office's caseload and approvals."""
+    return has_permission(user, Permission.VIEW_REPORTS) and not has_permission(user, Permission.VIEW_CLIENTS)
 
 
 def figures_and_quality(user: Any, today: datetime.date) -> list[GlanceRow]:

@@ -728,4 +728,4 @@ def test_caseload_filters_by_stage_clock_and_due_work_and_orders(client: HttpCli
     assert listed(sort="code") == sorted(listed())
     assert len(listed(stage="no-such-stage")) == 4  # a stale link shows everyone
     page = client.get("/clients/", {"attention": "visits"}).content.decode()
-    assert "Visit due (last:" in page and "overdue since" in page
+    assert "overdue since" in page  # each client's most urgent due work (here the baseline assessment)

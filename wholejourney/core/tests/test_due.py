@@ -193,6 +193,10 @@ def test_queries_do_not_grow_with_the_caseload(
 ) -> None:
     kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
     incoming_referral(cast, Urgency.NORMAL, days=2)
+    _closing, first_case = client_in_care(cast)
+    case_services.closure_request(
+        actor=cast.case_manager, case=first_case, closing_date=days_ago(1), reason=ClosureReason.MOVED_AWAY
+    )
     client.force_login(cast.director)
     client.get(path)
     with CaptureQueriesContext(connection) as few:
