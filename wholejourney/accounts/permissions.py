@@ -106,7 +106,21 @@ def can_read_counseling_notes(user: Any, client: Any) -> bool:
 
 def caseload_filter(user: Any) -> Q:
     """A filter on clients.Client selecting exactly the clients `in_caseload` allows. Building it
-    reads the teams the user supervises and their open grants, so build it for each request."""
+    reads the teams the user supervises and their open grants (two small queries), so it is built
+    once per request and user: home and tasks ask for it once per kind of due work."""
+    from wholejourney.core.request_context import current_request
+
+    request = current_request()
+    built: dict[int, Q] | None = getattr(request, "_wj_caseload_filters", None) if request is not None else None
+    if built is not None and user.pk in built:
+        return built[user.pk]
+    found = _caseload_filter(user)
+    if request is not None and getattr(user, "is_authenticated", False):
+        request.__dict__.setdefault("_wj_caseload_filters", {})[user.pk] = found
+    return found
+
+
+def _caseload_filter(user: Any) -> Q:
     if not getattr(user, "is_authenticated", False) or Permission.VIEW_CLIENTS not in permissions_of(user):
         return Q(pk__in=[])
     if user.office_id is None:
