@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext, gettext_lazy
 
-from wholejourney.accounts.permissions import has_permission, permissions_of
+from wholejourney.accounts.permissions import has_permission
 from wholejourney.accounts.roles import Permission
 from wholejourney.care.models import CarePlan, LegalMilestone, Training, Visit
 from wholejourney.cases.models import CaseStatus
 from wholejourney.clients.selectors import clients_visible_to
-from wholejourney.core.due import client_kind, register
+from wholejourney.core.due import client_kind, register, works_a_caseload
 
 WEEK = datetime.timedelta(days=7)
 WITH_CLIENT = ("client", "client__data_key", "client__case_manager")
@@ -33,7 +33,7 @@ def _open(records: QuerySet[Any], user: Any) -> QuerySet[Any]:
 
 
 def _manages_cases(user: Any) -> bool:
-    return Permission.MANAGE_CASES in permissions_of(user)
+    return works_a_caseload(user, Permission.MANAGE_CASES)
 
 
 def reviews(user: Any, today: datetime.date) -> QuerySet[CarePlan]:
@@ -68,7 +68,7 @@ def plans_to_approve(user: Any, today: datetime.date) -> QuerySet[CarePlan]:
 
 
 def _follows_legal(user: Any) -> bool:
-    return bool({Permission.RECORD_LEGAL, Permission.MANAGE_CASES} & permissions_of(user))
+    return works_a_caseload(user, Permission.RECORD_LEGAL, Permission.MANAGE_CASES)
 
 
 def court_dates(user: Any, today: datetime.date) -> QuerySet[LegalMilestone]:
@@ -82,7 +82,7 @@ def court_dates(user: Any, today: datetime.date) -> QuerySet[LegalMilestone]:
 
 
 def _follows_trainings(user: Any) -> bool:
-    return Permission.RECORD_ECONOMIC in permissions_of(user)
+    return works_a_caseload(user, Permission.RECORD_ECONOMIC)
 
 
 def trainings_ending(user: Any, today: datetime.date) -> QuerySet[Training]:

@@ -10,18 +10,17 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
-from wholejourney.accounts.permissions import permissions_of
 from wholejourney.accounts.roles import Permission
 from wholejourney.clients.models import Client, Sex
 from wholejourney.clients.selectors import clients_visible_to
-from wholejourney.core.due import client_kind, register
+from wholejourney.core.due import client_kind, register, works_a_caseload
 
 NO_SEX = Q(sex=Sex.UNKNOWN)
 NO_AGE = Q(birth_year__isnull=True)
 
 
 def _keeps_records(user: Any) -> bool:
-    return Permission.MANAGE_CASES in permissions_of(user)
+    return works_a_caseload(user, Permission.MANAGE_CASES)
 
 
 def incomplete_records(user: Any, today: datetime.date) -> QuerySet[Client]:

@@ -146,6 +146,15 @@ def person_name(user: Any) -> str:
     return (user.get_full_name() or user.get_username()) if user is not None else ""
 
 
+def works_a_caseload(user: Any, *permissions: Any) -> bool:
+    """Whether the user does the day-to-day work of a caseload with any of these permissions. An
+    office-wide role (the director) is left out: their day is the approvals and the office at a
+    glance, not every visit and assessment of 20,000 clients (those are their staff's to do)."""
+    from wholejourney.accounts.permissions import OFFICE_WIDE_ROLES, permissions_of
+
+    return bool(set(permissions) & permissions_of(user)) and not (user.role_set & OFFICE_WIDE_ROLES)
+
+
 def client_label(client: Any) -> str:
     """How due work names a client: code and name (only ever shown to those who may open them)."""
     return f"{client.code} · {client.display_name}"

@@ -12,16 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from wholejourney.accounts.permissions import permissions_of
+from wholejourney.accounts.permissions import has_permission
 from wholejourney.accounts.roles import Permission
 from wholejourney.cases.models import Case, CaseStatus
 from wholejourney.clients.models import Client
-from wholejourney.core.due import client_kind, register
+from wholejourney.core.due import Glance, GlanceRow, client_kind, register, register_glance, works_a_caseload
 from wholejourney.outcomes.selectors import (
     BASELINE_DUE_DAYS,
     REASSESS_EVERY_DAYS,
     _overdue,
     caseload_in_care,
+    clock_counts,
     reasons_label,
 )
 
@@ -30,7 +31,7 @@ RECENT = datetime.timedelta(days=30)
 
 def _assesses(user: Any) -> bool:
     """Assessments and the clock are followed by counselors and case managers."""
-    return bool({Permission.RECORD_COUNSELING, Permission.MANAGE_CASES} & permissions_of(user))
+    return works_a_caseload(user, Permission.RECORD_COUNSELING, Permission.MANAGE_CASES)
 
 
 def _in_care(user: Any) -> QuerySet[Client]:
@@ -109,3 +110,26 @@ register(
         notice=True,
     )
 )
+
+
+# --- the office at a glance ------------------------------------------------------------------------
+
+
+def _reads_the_office(user: Any) -> bool:
+    return has_permission(user, Permission.APPROVE_CLOSURE)
+
+
+def office_clocks(user: Any, today: datetime.date) -> list[GlanceRow]:
+    """The clocks of the clients in care of the office and the assessments overdue: one aggregate."""
+    counts = clock_counts(caseload_in_care(user, None), today=today)
+    dashboard = reverse("outcomes:dashboard")
+    return [
+        GlanceRow(gettext("Clients in care"), counts.in_care, dashboard),
+        GlanceRow(gettext("Whole"), counts.whole, dashboard),
+        GlanceRow(gettext("Clock running"), counts.running, dashboard),
+        GlanceRow(gettext("Clock reset this month"), counts.reset_this_month, dashboard),
+        GlanceRow(gettext("Assessments overdue"), counts.overdue, dashboard),
+    ]
+
+
+register_glance(Glance("clocks", gettext_lazy("Outcomes in the office"), 20, _reads_the_office, office_clocks))

@@ -170,7 +170,7 @@ def test_nothing_about_a_client_outside_the_caseload(client: HttpClient, cast: C
 def test_tasks_filter_by_kind_and_person(client: HttpClient, cast: Cast) -> None:
     plan = kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
     incoming_referral(cast, Urgency.NORMAL, days=2)
-    client.force_login(cast.director)
+    client.force_login(cast.colleague)  # same team: the case manager's clients are in their caseload
 
     reviews_only = items(client.get(TASKS, {"kind": "reviews"}).content.decode())
     by_person = items(client.get(TASKS, {"person": plan.client.case_manager_id}).content.decode())
@@ -213,6 +213,21 @@ def test_queries_do_not_grow_with_the_caseload(
         html = client.get(path).content.decode()
 
     assert len(items(html)) > 8 if path == TASKS else len(items(html)) == 8
+
+
+def test_the_director_starts_from_approvals_and_the_office_not_every_visit(client: HttpClient, cast: Cast) -> None:
+    overdue = kh_care_plan(cast, drafted_days_ago=100, review_days_ago=5)
+    _closing, case = client_in_care(cast)
+    case_services.closure_request(
+        actor=cast.case_manager, case=case, closing_date=days_ago(1), reason=ClosureReason.MOVED_AWAY
+    )
+
+    html = page(client, cast.director, HOME)
+
+    assert "Closures to approve" in counts(html) and "Care-plan reviews overdue" not in counts(html)
+    assert overdue.client.code in " ".join(items(html))  # its plan waits for approval
+    assert "Care-plan review was due" not in " ".join(items(html))
+    assert "Outcomes in the office" in html and "Assessments overdue" in html  # as a count, at a glance
 
 
 def test_the_week_comes_before_later_work() -> None:
