@@ -134,9 +134,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     folder = run_folder()
     if (folder / "build.log").exists() and _database()["ENGINE"] != "django.db.backends.sqlite3":
         from django.db import connection
+        from pytest_django.plugin import blocking_manager_key
 
         try:
-            with connection._nodb_cursor() as cursor:
+            with config.stash[blocking_manager_key].unblock(), connection._nodb_cursor() as cursor:
                 cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(_snapshot_name())}")
         except Exception as exc:  # noqa: BLE001 - cleanup must not hide the run's result
             print(f"Could not drop the demo database: {exc}", file=sys.stderr)  # noqa: T201
