@@ -34,10 +34,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wholejourney
 
-# In parallel, one process per core (pytest-xdist; the demo-reading tests share one worker), and
-# the 15 slowest tests listed at the end.
+# In parallel, one process per core (pytest-xdist), and the 15 slowest tests listed at the end.
 test: lint
-	$(BIN)/pytest -q -n $(TEST_JOBS) --dist loadgroup --durations=15
+	$(BIN)/pytest -q -n $(TEST_JOBS) --durations=15
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -11,8 +11,9 @@ PostgreSQL) as its default database for the module, and the empty test database 
 one module writes, flushes or imports is gone for the next.
 
 Every process of the run (the xdist controller, its workers and the demo build) shares one keyring,
-made when the run starts, so the snapshot's encrypted values read in every worker. Under xdist every
-test that reads the demo is sent to one worker (`--dist loadgroup`), after the others where it can.
+made when the run starts, so the snapshot's encrypted values read in every worker. The tests that
+read the demo run after the others, shared among the workers (PostgreSQL copies one template for
+several at once).
 """
 
 from __future__ import annotations
@@ -83,11 +84,16 @@ def start_demo_build() -> None:
     """Start building the snapshot in the background (once per run)."""
     global _build
     folder = run_folder()
-    if _build is not None or (folder / READY).exists() or (folder / "build.log").exists():
+    if _build is not None or (folder / READY).exists():
         return
     env = {**os.environ, "WJ_KEYS_FILE": str(shared_keyring()), "WJ_VAR_DIR": str(folder / "var")}
     env.pop("WJ_KEYS", None)
-    with (folder / "build.log").open("wb") as log:
+    try:
+        # Made exclusively: of two workers asking at once (a run of chosen files), one builds.
+        log = (folder / "build.log").open("xb")
+    except FileExistsError:
+        return
+    with log:
         _build = subprocess.Popen(
             [sys.executable, "-m", "wholejourney.core.tests.demo_snapshot", os.environ[SNAPSHOT_URL], str(folder)],
             env=env,
@@ -147,11 +153,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # One worker reads the demo (one group under --dist loadgroup), and its tests come last, when
-    # the build has long finished. Every worker sorts the same way, as xdist requires.
+    # The tests that read the demo come last, when the build has long finished; every worker takes
+    # its share of them (each with its own copy of the snapshot), so no worker waits idle while
+    # another runs them all. Every worker sorts the same way, as xdist requires.
     reading = [item for item in items if DEMO_FIXTURES & set(getattr(item, "fixturenames", ()))]
-    for item in reading:
-        item.add_marker(pytest.mark.xdist_group("demo"))
     items[:] = [item for item in items if item not in reading] + reading
 
 
