@@ -64,7 +64,9 @@ def test_manage_admin_creates_account(client: Client, cast: Cast) -> None:
     assert user.role_set == {Role.CASE_MANAGER, Role.COUNSELOR}
     assert (user.office, user.team, user.language) == (cast.kh, cast.team, "km")
     assert user.must_change_password
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.CREATE, object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.CREATE, object_type="accounts.user", object_id=str(user.pk)
+    ).exists()
 
 
 def test_manage_new_account_must_choose_password_at_first_sign_in(client: Client, cast: Cast) -> None:
@@ -172,7 +174,7 @@ def test_manage_deactivating_through_the_form_signs_the_person_out(client: Clien
     assert not User.objects.get(pk=cast.case_manager.pk).is_active
     assert person.get("/")["Location"].startswith(LOGIN)
     assert AuditEvent.objects.get(
-        action=AuditEvent.Action.CHANGE, object_id=str(cast.case_manager.pk)
+        action=AuditEvent.Action.CHANGE, object_type="accounts.user", object_id=str(cast.case_manager.pk)
     ).changed_fields == ["is_active"]
 
 

@@ -127,7 +127,9 @@ def test_mfa_setup_with_valid_code_shows_ten_recovery_codes_once(client: Client,
     assert not CODE_PATTERN.findall(shown_again.content.decode())
     assert client.get("/").status_code == 200
     assert TOTPDevice.objects.get(pk=device.pk).confirmed
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.MFA_ENROLLED, object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.MFA_ENROLLED, object_type="accounts.user", object_id=str(user.pk)
+    ).exists()
 
 
 def test_mfa_setup_with_wrong_code_shows_error(client: Client, settings: Any, db: None) -> None:

@@ -74,7 +74,7 @@ def test_user_create_by_admin_writes_account_roles_and_audit(cast: Cast) -> None
 
     assert user.check_password(GOOD_PASSWORD)
     assert User.objects.get(pk=user.pk).role_set == {Role.COUNSELOR, Role.LEGAL_OFFICER}
-    event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_id=str(user.pk))
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_type="accounts.user", object_id=str(user.pk))
     assert event.actor_username == "admin"
     assert GOOD_PASSWORD not in str(event.changed_fields)
 
@@ -188,7 +188,9 @@ def test_user_reset_password_sets_temporary_password_and_ends_sessions(cast: Cas
     assert user.must_change_password
     assert len(temporary) >= 12
     assert not Session.objects.filter(session_key=key).exists()
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.PASSWORD_RESET, object_id=str(user.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.PASSWORD_RESET, object_type="accounts.user", object_id=str(user.pk)
+    ).exists()
 
 
 def test_user_reset_password_gives_a_different_password_each_time(cast: Cast) -> None:
@@ -218,7 +220,9 @@ def test_user_reset_mfa_removes_devices_codes_and_sessions(cast: Cast) -> None:
     assert not RecoveryCode.objects.filter(device__user=cast.case_manager).exists()
     assert not Session.objects.filter(session_key=key).exists()
     assert TOTPDevice.objects.filter(user=cast.colleague).exists()
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.MFA_RESET, object_id=str(cast.case_manager.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.MFA_RESET, object_type="accounts.user", object_id=str(cast.case_manager.pk)
+    ).exists()
 
 
 def test_user_reset_mfa_by_office_admin_of_another_office_is_denied(cast: Cast) -> None:

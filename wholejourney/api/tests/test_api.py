@@ -158,7 +158,9 @@ def test_caseload_lists_codes_of_own_clients_only(cast: Cast, api_as: MakeApi, d
 
 
 def test_client_read_writes_a_view_event(cast: Cast, api_as: MakeApi, dara: Client) -> None:
-    before = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, object_id=str(dara.pk)).count()
+    before = AuditEvent.objects.filter(
+        action=AuditEvent.Action.VIEW, object_type="clients.client", object_id=str(dara.pk)
+    ).count()
 
     response = api_as(cast.case_manager).get(f"/clients/{dara.pk}")
 
@@ -177,9 +179,9 @@ def test_each_client_sub_resource_read_is_audited(cast: Cast, api_as: MakeApi, d
     for part in ("cases", "placements", "referrals", "services", "assessments", "clock"):
         assert reader.get(f"/clients/{dara.pk}/{part}").status_code == 200, part
 
-    fields = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, object_id=str(dara.pk)).values_list(
-        "changed_fields", flat=True
-    )
+    fields = AuditEvent.objects.filter(
+        action=AuditEvent.Action.VIEW, object_type="clients.client", object_id=str(dara.pk)
+    ).values_list("changed_fields", flat=True)
     assert {f[0] for f in fields} >= {f"api:{p}" for p in ("cases", "placements", "referrals", "services", "clock")}
 
 
@@ -303,7 +305,9 @@ def test_registration_asks_for_a_reason_when_a_match_exists(cast: Cast, api_as: 
     assert refused.status_code == 422
     assert "duplicate_reason" in _error(refused)["fields"]
     assert accepted.status_code == 201
-    created = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_id=str(accepted.json()["id"]))
+    created = AuditEvent.objects.get(
+        action=AuditEvent.Action.CREATE, object_type="clients.client", object_id=str(accepted.json()["id"])
+    )
     assert "duplicate_reason" in created.changed_fields
 
 

@@ -265,7 +265,10 @@ def test_break_glass_opens_the_client_page_for_two_hours(client: HttpClient, cas
     grant = BreakGlassGrant.objects.get(user=cast.other_team_colleague, client=dara)
     assert grant.expires_at - grant.granted_at == datetime.timedelta(hours=2)
     assert AuditEvent.objects.filter(
-        action=AuditEvent.Action.BREAK_GLASS, actor_username="otherteam", object_id=str(dara.pk)
+        action=AuditEvent.Action.BREAK_GLASS,
+        actor_username="otherteam",
+        object_type="clients.client",
+        object_id=str(dara.pk),
     ).exists()
 
 
