@@ -26,6 +26,7 @@ from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.forms import apply_service_errors
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.core.pagination import KeysFirstPaginator
+from wholejourney.outcomes.selectors import stored_clock
 
 PAGE_SIZE = 50
 
@@ -69,12 +70,8 @@ def caseload(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _clock_label(client: Client, today: Any) -> str:
-    clock = getattr(client, "clock", None)
-    if clock is None or clock.run_started_on is None or clock.whole_on is None:
-        return str(_("Clock not started"))
-    if clock.whole_on <= today:
-        return str(_("Whole"))
-    return str(_("Clock running"))
+    state = stored_clock(getattr(client, "clock", None), today).state
+    return str({"whole": _("Whole"), "running": _("Clock running")}.get(state, _("Clock not started")))
 
 
 @requires(Permission.VIEW_CLIENTS)

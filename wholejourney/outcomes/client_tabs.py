@@ -11,7 +11,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from wholejourney.core.client_record import RecordFact, RecordPart, register_fact, register_part
 from wholejourney.outcomes.models import ClockState
-from wholejourney.outcomes.selectors import clock_summary
+from wholejourney.outcomes.selectors import clock_today
 
 register_part(
     RecordPart(
@@ -25,12 +25,12 @@ register_part(
 
 
 def clock_state(user: Any, client: Any) -> str:
-    clock = clock_summary(client)
-    if clock.state == ClockState.State.WHOLE and clock.since:
-        return gettext("Whole since %(date)s") % {"date": date_format(clock.since, "SHORT_DATE_FORMAT")}
-    if clock.state == ClockState.State.RUNNING and clock.since and clock.whole_on:
+    clock = clock_today(client)
+    if clock.state == ClockState.State.WHOLE and clock.whole_on:
+        return gettext("Whole since %(date)s") % {"date": date_format(clock.whole_on, "SHORT_DATE_FORMAT")}
+    if clock.state == ClockState.State.RUNNING and clock.run_started_on and clock.whole_on:
         return gettext("Running since %(start)s, whole on %(end)s if stable") % {
-            "start": date_format(clock.since, "SHORT_DATE_FORMAT"),
+            "start": date_format(clock.run_started_on, "SHORT_DATE_FORMAT"),
             "end": date_format(clock.whole_on, "SHORT_DATE_FORMAT"),
         }
     return gettext("Not started")

@@ -447,27 +447,15 @@ def dashboard(clients: QuerySet[Client], *, today: datetime.date | None = None) 
     return Dashboard(clock_counts(clients, today=today), running, resets, overdue, today)
 
 
-@dataclass(frozen=True)
-class ClockSummary:
-    """The clock of one client today, from its stored state: what the client header and the closure
-    pages show."""
-
-    state: str  # ClockState.State
-    since: datetime.date | None  # the run's start (running), the day it completed (whole)
-    whole_on: datetime.date | None  # when a running run completes, unless reset
-    required_months: int | None
-
-    @property
-    def label(self) -> str:
-        return str(ClockState.State(self.state).label)
-
-
-def clock_summary(client: Client, today: datetime.date | None = None) -> ClockSummary:
-    """One query. Not started: no run; running: the run completes after today; whole: on or before."""
+def stored_clock(state: ClockState | None, today: datetime.date | None = None) -> ClockOn:
+    """The clock today from a client's stored clock state (no query of its own): what the client
+    header and the caseload show. The closure rule computes from the records instead (`clock_on`)."""
     today = today or timezone.localdate()
-    state = ClockState.objects.filter(client=client).first()
     if state is None or state.run_started_on is None or state.whole_on is None:
-        return ClockSummary(ClockState.State.NOT_STARTED, None, None, None)
-    if state.whole_on <= today:
-        return ClockSummary(ClockState.State.WHOLE, state.whole_on, state.whole_on, state.required_months)
-    return ClockSummary(ClockState.State.RUNNING, state.run_started_on, state.whole_on, state.required_months)
+        return ClockOn(today)
+    return ClockOn(today, state.run_started_on, state.required_months, state.whole_on)
+
+
+def clock_today(client: Client) -> ClockOn:
+    """One query: the client's stored clock, today."""
+    return stored_clock(ClockState.objects.filter(client=client).first())
