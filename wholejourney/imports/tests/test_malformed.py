@@ -69,13 +69,16 @@ def _apply(rows: dict[str, list[dict[str, Any]]], changes: list[tuple[Any, ...]]
         elif kind == "set":
             row = sheet_rows[change[2] % len(sheet_rows)]
             columns = sorted(row)
-            row[columns[change[3] % len(columns)]] = change[4]
+            if columns:  # an earlier change may have dropped every column
+                row[columns[change[3] % len(columns)]] = change[4]
         elif kind == "drop_sheet":
             del rows[sheet]
         elif kind == "duplicate_row":
             sheet_rows.append(dict(sheet_rows[change[2] % len(sheet_rows)]))
         elif kind == "drop_column":
             columns = sorted({key for row in sheet_rows for key in row})
+            if not columns:
+                continue
             name = columns[change[2] % len(columns)]
             for row in sheet_rows:
                 row.pop(name, None)
