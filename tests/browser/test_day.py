@@ -303,6 +303,9 @@ def axe_violations(page: Any) -> list[str]:
 
 def look(page: Any, screenshot_dir: Path, name: str, problems: list[str]) -> None:
     """The page at a desktop's and a phone's width: screenshotted, no sideways scroll, no axe violation."""
+    # A click that navigates returns once the new page is committed; its document may still be
+    # empty then (CI once read documentElement as null), so wait for the page to have loaded.
+    page.wait_for_load_state("load")
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
         width = viewport["width"]
@@ -332,6 +335,7 @@ def test_the_pages_of_the_day_read_well_everywhere(
     look(page, screenshot_dir, f"{prefix}-tasks", problems)
     page.set_viewport_size(DESKTOP)
     nav.locator("a[href='/clients/']:visible").click()
+    expect(page).to_have_url(re.compile(r"/clients/$"))
     look(page, screenshot_dir, f"{prefix}-caseload", problems)
     page.set_viewport_size(DESKTOP)
     page.locator("main").get_by_role("link", name=re.compile(day["visited"].code)).first.click()
