@@ -71,7 +71,6 @@ def test_case_manager_walks_the_journey_and_the_director_approves_the_closure(
 
     # 1. Search first: the name is already known, so the registration asks why.
     page.goto("/clients/register/")
-    page.get_by_label("Search by").select_option("name")
     page.get_by_label(re.compile(r"^Search:?$")).fill("Sok Dara")
     page.get_by_role("button", name="Search").click()
     warning = page.locator("section.notice").filter(has=page.get_by_role("heading", name="Possible match"))

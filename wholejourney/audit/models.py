@@ -31,6 +31,9 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("Password reset")
         MFA_RESET = "mfa_reset", _("Two-factor reset")
         MFA_ENROLLED = "mfa_enrolled", _("Two-factor enrolled")
+        # Searches for clients: the kind and the number of results, never what was typed.
+        SEARCH = "search", _("Searched")
+        SEARCH_REFUSED = "search_refused", _("Search refused (too many)")
 
     # Position in the hash chain: 1, 2, 3, … with no gaps.
     seq = models.BigIntegerField(unique=True)

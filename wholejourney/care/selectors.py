@@ -69,24 +69,6 @@ def recent_attendees(user: Any, limit: int = 10) -> list[Client]:
     )
 
 
-def attendee_matches(user: Any, query: str, *, exclude: set[int], limit: int = 8) -> list[Client]:
-    """Clients in care in the user's caseload whose code or name contains `query`. Names are
-    encrypted, so they are compared after decryption: a caseload is tens or hundreds of clients."""
-    needle = query.strip().casefold()
-    if not needle:
-        return [client for client in recent_attendees(user) if client.pk not in exclude]
-    found = []
-    for client in clients_in_care(user).order_by("code"):
-        if client.pk in exclude:
-            continue
-        names = (client.code, client.display_name, client.given_name_latin or "", client.family_name_latin or "")
-        if any(needle in name.casefold() for name in names):
-            found.append(client)
-            if len(found) == limit:
-                break
-    return found
-
-
 # --- single records --------------------------------------------------------------------------
 
 

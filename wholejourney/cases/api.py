@@ -39,6 +39,7 @@ from wholejourney.cases.models import (
 )
 from wholejourney.clients import selectors as client_selectors
 from wholejourney.clients.api import IdentityIn, client_for, identity_values, search_terms
+from wholejourney.clients.search import registration_matches
 
 ClosureStatus = Annotated[ClosureRequest.Status, inline_enum(ClosureRequest.Status)]
 ReferralDirection = Annotated[Referral.Direction, inline_enum(Referral.Direction)]
@@ -538,11 +539,11 @@ def referral_accept(request: HttpRequest, referral_id: PathId, data: ReferralAcc
     reason = data.duplicate_reason.strip()
     if data.identity is not None:
         identity = identity_values(data.identity.model_dump())
-        matches = selectors.registration_matches(user=user, **search_terms(identity))
-        if matches["any"] and not reason:
+        matches = registration_matches(actor=user, **search_terms(identity))
+        if matches.any and not reason:
             message = _("A possible match exists. Choose the client above, or say why you register someone new.")
             raise ApiError(422, "invalid", message, {"duplicate_reason": [message]})
-        reason = reason if matches["any"] else ""
+        reason = reason if matches.any else ""
     case = services.referral_accept(
         actor=user,
         referral=referral,

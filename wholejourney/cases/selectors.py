@@ -26,9 +26,8 @@ from wholejourney.cases.models import (
     Referral,
 )
 from wholejourney.clients.models import Client
-from wholejourney.clients.selectors import client_search, clients_visible_to
+from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core import due
-from wholejourney.core.blind_index import IndexKind
 from wholejourney.partners.models import Organisation
 
 # --- the caseload ----------------------------------------------------------------------------
@@ -82,27 +81,6 @@ def caseload_filtered(user: Any, choices: dict[str, str], *, today: datetime.dat
 
 
 # --- registration ----------------------------------------------------------------------------
-
-
-def registration_matches(*, user: Any, names: list[str], phones: list[str], id_numbers: list[str]) -> dict[str, Any]:
-    """Every client an exact search by any of these names, phone numbers or ID numbers finds,
-    merged the way `client_search` reports them (what the user may open, what is in their office
-    outside their caseload, and only the fact of a match in another office)."""
-    visible: dict[int, Client] = {}
-    outside: dict[int, Client] = {}
-    other_office = False
-    for kind, values in ((IndexKind.NAME, names), (IndexKind.PHONE, phones), (IndexKind.ID_NUMBER, id_numbers)):
-        for value in dict.fromkeys(v.strip() for v in values if v and v.strip()):
-            found = client_search(user=user, kind=kind, value=value)
-            visible.update((c.pk, c) for c in found["visible"])
-            outside.update((c.pk, c) for c in found["outside_caseload"])
-            other_office = other_office or found["other_office"]
-    return {
-        "visible": list(visible.values()),
-        "outside_caseload": [c for pk, c in outside.items() if pk not in visible],
-        "other_office": other_office,
-        "any": bool(visible or outside or other_office),
-    }
 
 
 # --- people and places of the user's office ----------------------------------------------------

@@ -42,8 +42,8 @@ from wholejourney.cases.models import CaseStatus, ClosureRequest, Referral
 from wholejourney.clients import services as client_services
 from wholejourney.clients.forms import ClientSearchForm, IdentityForm
 from wholejourney.clients.models import Client
-from wholejourney.clients.selectors import client_get_for, client_search, clients_visible_to
-from wholejourney.core.blind_index import IndexKind
+from wholejourney.clients.search import TooManySearches, registration_matches, search_clients
+from wholejourney.clients.selectors import client_get_for, clients_visible_to
 from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.outcomes.selectors import clock_on, clocks_on
@@ -364,16 +364,19 @@ def referral_create(request: AuthedHttpRequest) -> HttpResponse:
 
 def _referral_search(
     request: AuthedHttpRequest, referral: Referral, readable: bool
-) -> tuple[ClientSearchForm, dict[str, Any] | None]:
-    """The search on the referral page: what the user typed, or at first the referred person's name."""
+) -> tuple[ClientSearchForm, Any, str]:
+    """The search on the referral page: what the user typed, or at first the referred person's
+    name. Returns the form, the results and why the search was refused (if it was)."""
     data: Any = request.GET if "q" in request.GET else None
     if data is None and readable and referral.person.get("name"):
-        data = {"kind": IndexKind.NAME.value, "q": referral.person["name"]}
+        data = {"q": referral.person["name"]}
     form = ClientSearchForm(data)
     if not form.is_valid():
-        return form, None
-    found = client_search(user=request.user, kind=IndexKind(form.cleaned_data["kind"]), value=form.cleaned_data["q"])
-    return form, found
+        return form, None, ""
+    try:
+        return form, search_clients(actor=request.user, text=form.cleaned_data["q"], purpose="referral"), ""
+    except TooManySearches as exc:
+        return form, None, str(exc.message)
 
 
 def _referral_page(
@@ -383,7 +386,7 @@ def _referral_page(
     accept_form: ReferralAcceptForm | None = None,
     identity_form: IdentityForm | None = None,
     decline_form: ReferralDeclineForm | None = None,
-    matches: dict[str, Any] | None = None,
+    matches: Any = None,
 ) -> HttpResponse:
     readable = selectors.referral_details_readable(request.user, referral)
     context: dict[str, Any] = {"referral": referral, "readable": readable, "matches": matches}
@@ -391,8 +394,8 @@ def _referral_page(
         # Decided meanwhile (by someone else, or a second click): say why nothing happened.
         context["decided_errors"] = [e for f in (accept_form, decline_form) if f for e in f.non_field_errors()]
     else:
-        search_form, found = _referral_search(request, referral, readable)
-        candidate_ids = [c.pk for c in (found or {}).get("visible", [])]
+        search_form, found, refused = _referral_search(request, referral, readable)
+        candidate_ids = [c.pk for c in found.visible] if found is not None else []
         if accept_form is None:
             accept_form = ReferralAcceptForm(
                 candidates=Client.objects.none(),
@@ -408,6 +411,7 @@ def _referral_page(
         context |= {
             "search_form": search_form,
             "results": found,
+            "refused": refused,
             "accept_form": accept_form,
             "identity_form": identity_form
             or IdentityForm(initial=_identity_from(referral) if readable else None, prefix="new"),
@@ -453,8 +457,8 @@ def referral_accept(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         identity: dict[str, Any] | None = None
         if client is None and identity_form.is_valid():
             identity = identity_form.identity()
-            matches = selectors.registration_matches(user=request.user, **identity_form.search_terms())
-            if matches["any"] and not data["duplicate_reason"].strip():
+            matches = registration_matches(actor=request.user, **identity_form.search_terms())
+            if matches.any and not data["duplicate_reason"].strip():
                 form.add_error(
                     "duplicate_reason",
                     _("A possible match exists. Choose the client above, or say why you register someone new."),

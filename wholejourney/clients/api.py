@@ -16,13 +16,14 @@ from pydantic import Field
 
 from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
-from wholejourney.api.errors import ApiError, responses
+from wholejourney.api.errors import ApiError, ErrorOut, responses
 from wholejourney.api.pagination import cursor_page
 from wholejourney.api.schemas import Id, PageParams, PathId, pick
 from wholejourney.cases import selectors as case_selectors
 from wholejourney.cases.models import CaseStatus, PlacementKind
 from wholejourney.clients import selectors, services
 from wholejourney.clients.models import Client, Gender, Sex
+from wholejourney.clients.search import SEARCH_LIMIT, TooManySearches, registration_matches, search_clients
 
 router = Router(tags=["clients"])
 
@@ -236,6 +237,62 @@ def clients_list(request: HttpRequest, page: PageParams = Query(...)) -> dict[st
     return {"items": [client_row(c) for c in clients], "next_cursor": cursor}
 
 
+class SearchParams(Schema):
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=200,
+        description="A client code or part of it, a phone or ID number, or a name or any part of it.",
+    )
+
+
+class SearchMatch(Schema):
+    id: int
+    code: str
+    likeness: int = Field(description="How alike the client is to the search; results come most alike first.")
+    sex: str
+    birth_year: int | None
+    birth_year_estimated: bool
+    case_status: str | None
+    case_manager_id: int | None
+
+
+class SearchOut(Schema):
+    items: list[SearchMatch] = Field(description=f"The clients you may open, at most {SEARCH_LIMIT}.")
+    outside_caseload: int = Field(
+        description="How many clients of your office outside your caseload match (break the glass on the page)."
+    )
+    more: bool
+
+
+@router.get("/clients/search", response={**responses(SearchOut), 429: ErrorOut}, url_name="clients_search")
+@allow(Permission.VIEW_CLIENTS)
+def clients_search(request: HttpRequest, params: SearchParams = Query(...)) -> dict[str, Any]:  # noqa: B008
+    """The app's one client search, as the search page answers it; audited, and limited to 30 name
+    searches a minute (429 after). Matches in other offices are never reported."""
+    try:
+        results = search_clients(actor=request.user, text=params.q, purpose="api")
+    except TooManySearches as exc:
+        raise ApiError(429, "too_many_searches", str(exc.message)) from exc
+    return {
+        "items": [
+            {
+                "id": client.pk,
+                "code": client.code,
+                "likeness": getattr(client, "likeness", 0),
+                "sex": client.sex,
+                "birth_year": client.birth_year,
+                "birth_year_estimated": client.birth_year_estimated,
+                "case_status": getattr(client, "case_status", None),
+                "case_manager_id": client.case_manager_id,
+            }
+            for client in results.visible
+        ],
+        "outside_caseload": len(results.outside_caseload),
+        "more": results.more,
+    }
+
+
 @router.get("/clients/{int:client_id}", response=responses(ClientOut), url_name="client_detail")
 @allow(Permission.VIEW_CLIENTS)
 def client_detail(request: HttpRequest, client_id: PathId) -> dict[str, Any]:
@@ -254,9 +311,9 @@ def client_create(request: HttpRequest, data: ClientIn) -> Status[dict[str, Any]
     team = pick(case_selectors.teams_of_office(user), data.team_id, "team_id")
     case_manager = pick(case_selectors.case_managers_of_office(user), data.case_manager_id, "case_manager_id")
     identity = identity_values(data.model_dump(exclude={"team_id", "case_manager_id", "duplicate_reason"}))
-    matches = case_selectors.registration_matches(user=user, **search_terms(identity))
+    matches = registration_matches(actor=user, **search_terms(identity))
     reason = data.duplicate_reason.strip()
-    if matches["any"] and not reason:
+    if matches.any and not reason:
         message = _("A possible match exists. Open that record instead, or say why you register someone new.")
         raise ApiError(422, "invalid", message, {"duplicate_reason": [message]})
     client = services.client_create(
@@ -264,7 +321,7 @@ def client_create(request: HttpRequest, data: ClientIn) -> Status[dict[str, Any]
         office=user.office,
         team=team,
         case_manager=case_manager,
-        duplicate_reason=reason if matches["any"] else "",
+        duplicate_reason=reason if matches.any else "",
         **identity,
     )
     visible = selectors.clients_visible_to(user).filter(pk=client.pk).exists()

@@ -1,19 +1,34 @@
 """The client records' due work (core.due): records in the caseload missing what the programme needs
-(sex, a birth date or an estimated year)."""
+(sex, a birth date or an estimated year); and for the director, what they must know about access to
+the office's clients (searches stopped, break-the-glass renewed, clients searched for elsewhere)."""
 
 from __future__ import annotations
 
 import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
+from wholejourney.accounts.permissions import has_permission
 from wholejourney.accounts.roles import Permission
-from wholejourney.clients.models import Client, Sex
+from wholejourney.audit.models import AuditEvent
+from wholejourney.clients.models import BreakGlassGrant, Client, DuplicateSignal, Sex
 from wholejourney.clients.selectors import clients_visible_to
-from wholejourney.core.due import client_kind, register, works_a_caseload
+from wholejourney.core.due import (
+    DueCount,
+    DueItem,
+    DueKind,
+    client_kind,
+    client_label,
+    counted,
+    person_name,
+    register,
+    works_a_caseload,
+)
 
 NO_SEX = Q(sex=Sex.UNKNOWN)
 NO_AGE = Q(birth_year__isnull=True)
@@ -50,4 +65,116 @@ register(
         client_path="",
         notice=True,
     )
+)
+
+
+# --- what the director must know about access: searches stopped, glass broken back to back, clients
+# searched for elsewhere ----------------------------------------------------------------------------
+
+WATCH_DAYS = 7
+SIGNAL_DAYS = 30
+
+
+def _watches_office(user: Any) -> bool:
+    return user.office_id is not None and has_permission(user, Permission.APPROVE_CLOSURE)
+
+
+def _since(today: datetime.date, days: int) -> datetime.datetime:
+    start = today - datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
+
+
+def search_refusals(user: Any, today: datetime.date, limit: int) -> DueCount:
+    """Accounts of the office stopped for too many name searches in a minute, this week: one item
+    per account, its last refusal first."""
+    refused = (
+        AuditEvent.objects.filter(
+            action=AuditEvent.Action.SEARCH_REFUSED, office_code=user.office.code, at__gte=_since(today, WATCH_DAYS)
+        )
+        .values("actor_username")
+        .annotate(times=Count("pk"), last=Max("at"))
+        .order_by("-last")
+    )
+    rows = list(refused[:limit])
+    trail = reverse("audit:trail")
+    items = [
+        DueItem(
+            kind="search_refusals",
+            when=timezone.localtime(row["last"]).date(),
+            subject=row["actor_username"],
+            detail=ngettext(
+                "Name searches stopped once: too many in a minute.",
+                "Name searches stopped %(times)d times: too many in a minute.",
+                row["times"],
+            )
+            % {"times": row["times"]},
+            url=f"{trail}?{urlencode({'username': row['actor_username'], 'action': AuditEvent.Action.SEARCH})}",
+            urgent=True,
+        )
+        for row in rows
+    ]
+    return DueCount(refused.count(), items)
+
+
+def renewed_grants(user: Any, today: datetime.date) -> QuerySet[BreakGlassGrant]:
+    return (
+        BreakGlassGrant.objects.filter(
+            client__office_id=user.office_id, renews=True, granted_at__gte=_since(today, WATCH_DAYS)
+        )
+        .select_related("user", "client", "client__data_key")
+        .order_by("-granted_at")
+    )
+
+
+def renewals(user: Any, today: datetime.date, limit: int) -> DueCount:
+    log = reverse("clients:break_glass_log")
+    return counted(
+        renewed_grants(user, today),
+        limit,
+        lambda grant: DueItem(
+            kind="break_glass_renewed",
+            when=timezone.localtime(grant.granted_at).date(),
+            subject=person_name(grant.user),
+            detail=gettext("Broke the glass again for %(code)s as soon as the last access ended")
+            % {"code": grant.client.code},
+            url=log,
+            notice=True,
+        ),
+    )
+
+
+def open_signals(user: Any, today: datetime.date) -> QuerySet[DuplicateSignal]:
+    return (
+        DuplicateSignal.objects.filter(
+            client__office_id=user.office_id, reviewed_at__isnull=True, at__gte=_since(today, SIGNAL_DAYS)
+        )
+        .select_related("client", "client__data_key", "client__case_manager", "from_office")
+        .order_by("-at")
+    )
+
+
+def signals(user: Any, today: datetime.date, limit: int) -> DueCount:
+    return counted(
+        open_signals(user, today),
+        limit,
+        lambda signal: DueItem(
+            kind="duplicate_signals",
+            when=timezone.localtime(signal.at).date(),
+            subject=client_label(signal.client),
+            detail=(
+                gettext("Someone with the same phone or ID number was looked for in %(office)s: maybe one person")
+                if signal.by_number
+                else gettext("Someone with the same name was looked for in %(office)s: maybe one person")
+            )
+            % {"office": signal.from_office.name},
+            url=reverse("clients:detail", kwargs={"pk": signal.client_id}),
+            notice=True,
+        ),
+    )
+
+
+register(DueKind("search_refusals", gettext_lazy("Searches stopped"), 5, _watches_office, search_refusals))
+register(DueKind("break_glass_renewed", gettext_lazy("Access renewed back to back"), 75, _watches_office, renewals))
+register(
+    DueKind("duplicate_signals", gettext_lazy("Possible duplicates in other offices"), 76, _watches_office, signals)
 )

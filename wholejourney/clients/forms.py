@@ -10,24 +10,19 @@ from django.utils.translation import gettext_lazy as _
 from wholejourney.accounts.models import Team, User
 from wholejourney.clients.models import Sex
 from wholejourney.clients.rules import KNOWN_SEXES, normalise_phone, phone_problem, registration_problems
-from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.forms import DayField, no_future_dates
 
 
 class ClientSearchForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Search by"),
-        choices=[
-            (IndexKind.NAME.value, _("Full name")),
-            (IndexKind.PHONE.value, _("Phone number")),
-            (IndexKind.ID_NUMBER.value, _("ID number")),
-        ],
-        initial=IndexKind.NAME.value,
-    )
+    """One box: a client code or part of it, a phone or ID number, or a name (any part of it)."""
+
     q = forms.CharField(
         label=_("Search"),
         max_length=200,
-        help_text=_("Exact match: the whole name as registered, in Khmer or Latin script."),
+        help_text=_(
+            "A client code (or part of it), a phone or ID number, or a name: the whole name or any part"
+            " of it, in Khmer or Latin script. Other spellings and one wrong letter are found too."
+        ),
     )
 
 
@@ -167,7 +162,6 @@ class RegisterForm(IdentityForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Only when the search found a possible match. The reason is recorded."),
     )
-    searched_kind = forms.CharField(required=False, widget=forms.HiddenInput)
     searched_q = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, teams: Any, case_managers: Any, ask_reason: bool = False, **kwargs: Any) -> None:
@@ -183,10 +177,9 @@ class RegisterForm(IdentityForm):
 
     def search_terms(self) -> dict[str, list[str]]:
         terms = super().search_terms()
-        kind, value = self.cleaned_data.get("searched_kind"), (self.cleaned_data.get("searched_q") or "").strip()
-        key = {IndexKind.NAME.value: "names", IndexKind.PHONE.value: "phones", IndexKind.ID_NUMBER.value: "id_numbers"}
-        if value and kind in key:
-            terms[key[kind]].append(value)
+        value = (self.cleaned_data.get("searched_q") or "").strip()
+        if value:
+            terms["names"].append(value)  # the search tells a number from a name itself
         return terms
 
 

@@ -233,11 +233,14 @@ class BreakGlassGrant(EncryptedModel):
     reason = EncryptedTextField(_("reason"))
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    # Taken again while the last one for the same client was still open or had just ended: access
+    # kept going back to back, which the director sees apart.
+    renews = models.BooleanField(default=False)
 
     class Privacy:
         # The reason may name the client or what happened to them.
         sensitive = ["reason"]
-        plain = ["id", "row_id", "user", "client", "granted_at", "expires_at"]
+        plain = ["id", "row_id", "user", "client", "granted_at", "expires_at", "renews"]
 
     class Meta:
         ordering = ["-granted_at"]
@@ -252,3 +255,27 @@ class BreakGlassGrant(EncryptedModel):
     @property
     def is_active(self) -> bool:
         return self.expires_at > timezone.now()
+
+
+class DuplicateSignal(models.Model):
+    """A search or a registration in another office matched this client strongly (same phone or ID
+    number, every word of the name): maybe one person with two records. The searcher is never told;
+    the client's director is, and decides whether it is one person (both directors can then merge
+    or refer)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="duplicate_signals")
+    from_office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", verbose_name=_("office"))
+    at = models.DateTimeField(default=timezone.now)
+    by_number = models.BooleanField(default=False)  # a phone or ID number matched, not only a name
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Privacy:
+        # Which office searched, never who or for what.
+        plain = ["id", "client", "from_office", "at", "by_number", "reviewed_at"]
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["client", "from_office", "reviewed_at"], name="duplicatesignal_open_idx")]
+
+    def __str__(self) -> str:
+        return f"duplicate signal {self.from_office_id} → {self.client_id}"

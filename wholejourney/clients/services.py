@@ -17,9 +17,9 @@ from wholejourney.accounts.permissions import BREAK_GLASS_HOURS, has_permission,
 from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
+from wholejourney.clients.matching import client_tokens
 from wholejourney.clients.models import BreakGlassGrant, Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind
 from wholejourney.clients.rules import normalise_phone, phone_problem, registration_problems
-from wholejourney.core.blind_index import IndexKind, blind_index
 from wholejourney.core.models import DataKey, Office
 
 IDENTITY_FIELDS = (
@@ -49,35 +49,31 @@ def _next_code(office: Office, year: int) -> str:
     return f"{office.code}-{year}-{counter.last_number:04d}"
 
 
-def _lookup_tokens(client: Client) -> set[tuple[str, str]]:
-    """The blind-index tokens a client is found by: full names in both scripts and both orders,
-    aliases, phone numbers and identity-document numbers."""
-    names: list[str] = []
-    for given, family in (
-        (client.given_name_km, client.family_name_km),
-        (client.given_name_latin, client.family_name_latin),
-    ):
-        if given or family:
-            names += [f"{family} {given}", f"{given} {family}"]
-    names += [alias for alias in client.aliases or [] if isinstance(alias, str)]
-    tokens: set[tuple[str, str]] = set()
-    for kind, values in (
-        (IndexKind.NAME, names),
-        (IndexKind.PHONE, list(client.phone_numbers or [])),
-        (IndexKind.ID_NUMBER, [doc.get("number", "") for doc in client.id_documents or [] if isinstance(doc, dict)]),
-    ):
-        for value in values:
-            digest = blind_index(kind, str(value))
-            if digest:
-                tokens.add((kind.value, digest))
-    return tokens
-
-
 def _refresh_lookups(client: Client) -> None:
     ClientLookup.objects.filter(client=client).delete()
     ClientLookup.objects.bulk_create(
-        [ClientLookup(client=client, kind=kind, digest=digest) for kind, digest in sorted(_lookup_tokens(client))]
+        [ClientLookup(client=client, kind=kind, digest=digest) for kind, digest in sorted(client_tokens(client))]
     )
+
+
+def client_reindex_all(batch_size: int = 500) -> int:
+    """Rebuild every client's search tokens (after the matching changes). Returns how many clients."""
+    done = 0
+    clients = Client.objects.filter(erased_at__isnull=True).select_related("data_key").order_by("pk")
+    last = 0
+    while batch := list(clients.filter(pk__gt=last)[:batch_size]):
+        with transaction.atomic():
+            ClientLookup.objects.filter(client__in=batch).delete()
+            ClientLookup.objects.bulk_create(
+                [
+                    ClientLookup(client=client, kind=kind, digest=digest)
+                    for client in batch
+                    for kind, digest in sorted(client_tokens(client))
+                ]
+            )
+        done += len(batch)
+        last = batch[-1].pk
+    return done
 
 
 def _validate_identity(values: dict[str, Any]) -> None:
@@ -194,12 +190,27 @@ def break_glass(*, actor: User, client: Client, reason: str, hours: int = BREAK_
     if in_caseload(actor, client):
         raise ValidationError(_("This client is already in your caseload."))
     now = timezone.now()
+    # Access taken again while the last grant is open or soon after it ended is access kept going:
+    # allowed (the work may need it) but marked, and the director sees renewals apart.
+    renews = BreakGlassGrant.objects.filter(
+        user=actor, client=client, expires_at__gte=now - datetime.timedelta(hours=hours)
+    ).exists()
     with transaction.atomic():
         grant = BreakGlassGrant(
-            user=actor, client=client, reason=reason, granted_at=now, expires_at=now + datetime.timedelta(hours=hours)
+            user=actor,
+            client=client,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + datetime.timedelta(hours=hours),
+            renews=renews,
         )
         grant.save()
-        audit_record(actor=actor, action=AuditEvent.Action.BREAK_GLASS, target=client, changed_fields=["access"])
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.BREAK_GLASS,
+            target=client,
+            changed_fields=["access", *(["renewed"] if renews else [])],
+        )
     return grant
 
 

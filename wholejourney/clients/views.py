@@ -18,11 +18,12 @@ from wholejourney.accounts.permissions import Permission, has_permission, requir
 from wholejourney.cases import selectors as case_selectors
 from wholejourney.cases.models import CaseStatus, PlacementKind
 from wholejourney.cases.views import client_page
+from wholejourney.clients import search as client_search
 from wholejourney.clients import selectors, services
 from wholejourney.clients.forms import BreakGlassForm, CaseloadFilterForm, ClientSearchForm, RegisterForm
+from wholejourney.clients.matching import query_of
 from wholejourney.clients.models import BreakGlassGrant, Client
 from wholejourney.core import due
-from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.forms import apply_service_errors
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.core.pagination import KeysFirstPaginator
@@ -78,17 +79,20 @@ def _clock_label(client: Client, today: Any) -> str:
 def search(request: AuthedHttpRequest) -> HttpResponse:
     form = ClientSearchForm(request.GET or None)
     results = None
+    refused = ""
     if form.is_valid():
-        results = selectors.client_search(
-            user=request.user, kind=IndexKind(form.cleaned_data["kind"]), value=form.cleaned_data["q"]
-        )
+        try:
+            results = client_search.search_clients(actor=request.user, text=form.cleaned_data["q"])
+        except client_search.TooManySearches as exc:
+            refused = str(exc.message)
     template = "clients/_search_results.html" if request.htmx else "clients/search.html"
     context = {
         "search_form": form,
         "results": results,
+        "refused": refused,
         "may_register": has_permission(request.user, Permission.MANAGE_CASES),
     }
-    return render(request, template, context)
+    return render(request, template, context, status=429 if refused else 200)
 
 
 @requires(Permission.VIEW_CLIENTS)
@@ -110,42 +114,55 @@ def register(request: AuthedHttpRequest) -> HttpResponse:
     }
     search_form = ClientSearchForm(request.GET if "q" in request.GET else None)
     results = None
+    refused = ""
     form = None
     if request.method == "POST":
         form = RegisterForm(request.POST, **assignment)
-        searched = {
-            "kind": request.POST.get("searched_kind") or IndexKind.NAME.value,
-            "q": request.POST.get("searched_q"),
-        }
-        search_form = ClientSearchForm(initial=searched)
+        search_form = ClientSearchForm(initial={"q": request.POST.get("searched_q")})
     elif search_form.is_valid():
-        kind, value = search_form.cleaned_data["kind"], search_form.cleaned_data["q"]
-        results = selectors.client_search(user=request.user, kind=IndexKind(kind), value=value)
+        value = search_form.cleaned_data["q"]
+        try:
+            results = client_search.search_clients(actor=request.user, text=value, purpose="registration")
+        except client_search.TooManySearches as exc:
+            refused = str(exc.message)
         initial: dict[str, object] = {
-            "searched_kind": kind,
             "searched_q": value,
             "team": request.user.team,
             "case_manager": request.user,
+            **_identity_from_search(value),
         }
-        if kind == IndexKind.PHONE:
-            initial["phone_numbers"] = value
-        elif kind == IndexKind.ID_NUMBER:
-            initial["id_card_number"] = value
-        found = bool(results["visible"] or results["outside_caseload"] or results["other_office"])
-        form = RegisterForm(initial=initial, ask_reason=found, **assignment)
+        form = RegisterForm(initial=initial, ask_reason=bool(results and results.any), **assignment)
     matches = None
     if form is not None and form.is_bound:
         valid = form.is_valid()
         # Check again what was typed, whatever the search step found (or if it was skipped).
-        matches = case_selectors.registration_matches(user=request.user, **form.search_terms())
-        if matches["any"]:
+        try:
+            matches = client_search.registration_matches(actor=request.user, **form.search_terms())
+        except client_search.TooManySearches as exc:
+            refused = str(exc.message)
+            valid = False
+        if matches is not None and matches.any:
             form.ask_for_reason()
-        if valid:
-            done = _register_client(request, form, found=matches["any"])
+        if valid and matches is not None:
+            done = _register_client(request, form, found=matches.any)
             if done is not None:
                 return done
-    context = {"search_form": search_form, "results": results, "form": form, "matches": matches}
-    return render(request, "clients/register.html", context)
+    context = {
+        "search_form": search_form, "results": results, "form": form, "matches": matches, "refused": refused,
+    }  # fmt: skip
+    return render(request, "clients/register.html", context, status=429 if refused else 200)
+
+
+def _identity_from_search(value: str) -> dict[str, str]:
+    """What was searched, carried into the registration form: a number as the phone number, a
+    name as the family name (its first word, as Khmer names are written) and the given name."""
+    if client_search.search_kind(value, query_of(value)) == client_search.SearchKind.NUMBER:
+        return {"phone_numbers": value}
+    if client_search.search_kind(value, query_of(value)) == client_search.SearchKind.CODE:
+        return {}
+    family, _space, given = value.strip().partition(" ")
+    script = "km" if any("\u1780" <= ch <= "\u17ff" for ch in value) else "latin"
+    return {f"family_name_{script}": family, f"given_name_{script}": given.strip()}
 
 
 def _register_client(request: AuthedHttpRequest, form: RegisterForm, *, found: bool) -> HttpResponse | None:

@@ -10,7 +10,9 @@ value, its length, or its first letters, and it cannot be reversed without the i
 someone who has the index key and the dump can test guesses (is "Sok Dara" in here?), which is
 why the key lives outside the database with the master keys. Values are normalised first, so
 "Sok Dara", "sok  dara" and "SOK DARA" match; "Dara Sok" does not (names are indexed in both
-orders where that matters, by the caller).
+orders where that matters, by the caller). Clients are also indexed by the parts of their names,
+how those sound and each part with one letter left out (clients/matching.py; docs/security.md says
+what those tell a thief).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import hmac
 import re
 import unicodedata
+from collections.abc import Callable
 from enum import StrEnum
 
 from wholejourney.core.crypto import load_keyring
@@ -27,6 +30,11 @@ class IndexKind(StrEnum):
     NAME = "name"
     PHONE = "phone"
     ID_NUMBER = "id_number"
+    # Parts of names, their sound and their one-letter-less variants (clients/matching.py). Their
+    # values come normalised already.
+    NAME_PART = "name_part"
+    NAME_SOUND = "name_sound"
+    NAME_TYPO = "name_typo"
 
 
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
@@ -79,10 +87,13 @@ def normalise_id_number(value: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.casefold())
 
 
-_NORMALISERS = {
+_NORMALISERS: dict[IndexKind, Callable[[str], str]] = {
     IndexKind.NAME: normalise_name,
     IndexKind.PHONE: normalise_phone,
     IndexKind.ID_NUMBER: normalise_id_number,
+    IndexKind.NAME_PART: str.strip,
+    IndexKind.NAME_SOUND: str.strip,
+    IndexKind.NAME_TYPO: str.strip,
 }
 
 

@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from wholejourney.care import models as care
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason, FosterFamily, Placement, Referral
+from wholejourney.clients.matching import client_tokens
 from wholejourney.clients.models import Client, ClientCodeCounter, ClientLookup, Gender, Sex
-from wholejourney.clients.services import _lookup_tokens
 from wholejourney.core.models import DataKey
 from wholejourney.imports import format as fmt
 from wholejourney.imports.validate import _normal, placement_ends
@@ -178,7 +178,7 @@ def after_clients(loader: Loader, records: list[Record], rows: list[Values]) -> 
     lookups = [
         {"client_id": client["id"], "kind": kind, "digest": token}
         for client in records
-        for kind, token in sorted(_lookup_tokens(SimpleNamespace(**client)))  # type: ignore[arg-type]
+        for kind, token in sorted(client_tokens(SimpleNamespace(**client)))  # type: ignore[arg-type]
     ]
     loader.table(ClientLookup).insert(lookups)
     for client in records:

@@ -18,11 +18,14 @@ from wholejourney.accounts.models import User
 from wholejourney.accounts.permissions import Permission, can_read_counseling_notes, has_permission, requires
 from wholejourney.care import forms as care_forms
 from wholejourney.care import selectors, services
+from wholejourney.clients.search import search_clients
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core.forms import apply_service_errors
 from wholejourney.core.http import AuthedHttpRequest
 
 MAX_DAY_ROWS = 30
+# Matches the attendee picker lists at once.
+PICKER_SIZE = 8
 
 
 # --- counseling sessions ---------------------------------------------------------------------
@@ -35,7 +38,15 @@ def _picker(request: AuthedHttpRequest) -> dict[str, Any]:
     chosen_ids = {int(value) for value in data.getlist("attendees") if value.isdigit()}
     chosen = list(clients_visible_to(request.user).filter(pk__in=chosen_ids).order_by("code")) if chosen_ids else []
     query = data.get("q", "").strip()
-    matches = selectors.attendee_matches(request.user, query, exclude={client.pk for client in chosen})
+    exclude = {client.pk for client in chosen}
+    if query:
+        # The app's one search, within the clients in care of the counselor's caseload.
+        found = search_clients(
+            actor=request.user, text=query, within=selectors.clients_in_care(request.user), purpose="picker"
+        ).visible
+    else:
+        found = selectors.recent_attendees(request.user)
+    matches = [client for client in found if client.pk not in exclude][:PICKER_SIZE]
     return {
         "chosen": [(client, data.get(f"note_{client.pk}", "")) for client in chosen],
         "matches": matches,

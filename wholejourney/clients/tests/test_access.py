@@ -378,87 +378,14 @@ def test_search_by_full_name_finds_the_case_managers_client(
 ) -> None:
     as_user(client, cast.case_manager)
 
-    response = client.get(SEARCH, {"kind": "name", "q": query})
+    response = client.get(SEARCH, {"q": query})
 
     assert response.status_code == 200
     assert f'<a href="{detail_url(dara)}">{dara.code}</a>' in text(response)
     assert NAME in text(response)
 
 
-def test_a_common_name_lists_a_page_of_matches_and_says_there_are_more(
-    client: HttpClient, cast: Cast, settings: Any
-) -> None:
-    from wholejourney.clients.selectors import SEARCH_LIMIT
-
-    mine = [new_client(cast, team=cast.team, case_manager=cast.case_manager) for _ in range(SEARCH_LIMIT + 2)]
-    for _ in range(SEARCH_LIMIT + 1):
-        new_client(cast, team=cast.other_team)
-    as_user(client, cast.case_manager)
-
-    page = text(client.get(SEARCH, {"kind": "name", "q": NAME}, HTTP_HX_REQUEST="true"))
-
-    assert len(re.findall(r'href="/clients/\d+/"', page)) == SEARCH_LIMIT
-    assert page.count("matches but is not in your caseload") == SEARCH_LIMIT
-    assert "More clients match than are listed here." in page
-    # No client of the caseload is offered as "outside the caseload" because it was not listed.
-    assert all(f"{c.code} matches but" not in page for c in mine)
-
-
-def test_search_by_part_of_a_name_finds_nothing(client: HttpClient, cast: Cast, dara: Client) -> None:
-    as_user(client, cast.case_manager)
-
-    response = client.get(SEARCH, {"kind": "name", "q": "Dara"})
-
-    assert "No client matches." in text(response)
-    assert dara.code not in text(response)
-
-
-def test_search_outside_the_caseload_offers_break_glass_without_the_name(
-    client: HttpClient, cast: Cast, dara: Client
-) -> None:
-    as_user(client, cast.other_team_colleague)
-
-    page = client.get(SEARCH, {"kind": "name", "q": "sok dara"})
-    results = client.get(SEARCH, {"kind": "name", "q": "sok dara"}, HTTP_HX_REQUEST="true")
-
-    assert f"{dara.code} matches but is not in your caseload." in text(page)
-    assert f'href="{break_glass_url(dara)}"' in text(page)
-    assert f'href="{detail_url(dara)}"' not in text(page)
-    # The results (the htmx partial: no search box echoing what was typed) show no name.
-    assert dara.code in text(results)
-    assert "Dara" not in text(results)
-    assert "Sok" not in text(results)
-
-
-def test_search_from_another_office_only_says_a_match_exists_elsewhere(
-    client: HttpClient, cast: Cast, dara: Client
-) -> None:
-    as_user(client, cast.other_office)
-
-    results = client.get(SEARCH, {"kind": "name", "q": "Sok Dara"}, HTTP_HX_REQUEST="true")
-
-    assert "A possible match exists in another office" in text(results)
-    assert dara.code not in text(results)
-    assert "break-glass" not in text(results)
-    assert "Dara" not in text(results)
-
-
-@pytest.mark.parametrize(
-    ("registered", "searched"),
-    [("+855 12 345 678", "012345678"), ("012345678", "+855 12 345 678"), ("+855 12 345 678", "00855-12-345-678")],
-)
-def test_search_by_phone_ignores_country_code_and_spacing(
-    client: HttpClient, cast: Cast, registered: str, searched: str
-) -> None:
-    found = new_client(cast, team=cast.team, phone_numbers=[registered])
-    as_user(client, cast.case_manager)
-
-    response = client.get(SEARCH, {"kind": "phone", "q": searched})
-
-    assert f'<a href="{detail_url(found)}">{found.code}</a>' in text(response)
-
-
-@pytest.mark.parametrize("url", [CASELOAD, SEARCH + "?kind=name&q=Sok+Dara"])
+@pytest.mark.parametrize("url", [CASELOAD, SEARCH + "?q=Sok+Dara"])
 def test_me_officer_gets_404_on_client_lists_and_search(client: HttpClient, cast: Cast, dara: Client, url: str) -> None:
     as_user(client, cast.me_officer)
 

@@ -1,0 +1,272 @@
+"""Finding a client: one search for the search page, registration, the referral page, the pickers
+and the API.
+
+What someone types is a client code (or part of one), a phone or ID number, or a name (whole or
+any part, either script, spelled another way or with one letter wrong): `clients.matching` turns it
+into blind-index tokens, so names stay encrypted. Results are ranked by likeness and limited to a
+page.
+
+The search tells a user only about clients they may open. A match in the office outside their
+caseload shows that a record exists (to break the glass), not whose. A match in another office
+shows nothing at all — the page is the one for no match — and, when it is strong, becomes a
+duplicate signal for that client's director instead (`DuplicateSignal`). Every search is audited
+(its kind and how many results, never what was typed), and a burst of name searches from one
+account is refused and shown to the director.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wholejourney.audit.models import AuditEvent
+from wholejourney.audit.services import audit_record
+from wholejourney.clients.matching import Query, is_strong, likeness, query_of
+from wholejourney.clients.models import Client, ClientLookup, DuplicateSignal
+from wholejourney.clients.selectors import clients_visible_to
+from wholejourney.core.blind_index import normalise_name
+
+# A page of results: a common name can match hundreds, and a list that long helps nobody find one person.
+SEARCH_LIMIT = 20
+# Name searches one account may make in a minute; the next is refused (someone working through a
+# list of names is looking for people, not for a client).
+NAME_SEARCHES_PER_MINUTE = 30
+SEARCH_WINDOW = datetime.timedelta(minutes=1)
+# A search whose strong matches elsewhere are this many or more is too vague to signal anything.
+MAX_SIGNALS = 5
+
+_CODE_LIKE = re.compile(r"^[A-Za-z]{0,3}-?[0-9]{2,4}(-[0-9]{0,4})?$|^[A-Za-z]{2,3}(-[0-9]{0,4}){0,2}$")
+
+
+class SearchKind:
+    CODE = "code"
+    NUMBER = "number"
+    NAME = "name"
+
+
+class TooManySearches(PermissionDenied):
+    """An account made more name searches in a minute than anyone looking for a client needs."""
+
+    message = _("Too many searches in a short time. Wait a minute and search again; your director has been told.")
+
+
+@dataclass
+class Results:
+    """What a search shows: `visible` ranked, each with `likeness`; `outside_caseload` the ids of
+    clients in the user's office they may break the glass for (their existence, nothing else)."""
+
+    kind: str
+    visible: list[Client] = field(default_factory=list)
+    outside_caseload: list[int] = field(default_factory=list)
+    more: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(self.visible or self.outside_caseload)
+
+
+@dataclass
+class _Matches:
+    scores: dict[int, int]  # client id → likeness
+    office_of: dict[int, int]
+    strong: set[int]
+
+
+def search_kind(text: str, query: Query) -> str:
+    if _CODE_LIKE.match(text.strip()) and any(ch.isdigit() for ch in text):
+        return SearchKind.CODE
+    return SearchKind.NUMBER if query.number else SearchKind.NAME
+
+
+def _token_matches(query: Query) -> _Matches:
+    """Every client (any office) with a token of the query, and how alike each is."""
+    if query.empty:
+        return _Matches({}, {}, set())
+    matched: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    office_of: dict[int, int] = {}
+    rows = ClientLookup.objects.filter(
+        kind__in=query.kinds, digest__in=query.digests, client__erased_at__isnull=True
+    ).values_list("client_id", "kind", "digest", "client__office_id")
+    for client_id, kind, digest, office_id in rows:
+        matched[client_id].append((kind, digest))
+        office_of[client_id] = office_id
+    scores = {client_id: likeness(query, tokens) for client_id, tokens in matched.items()}
+    strong = {client_id for client_id, tokens in matched.items() if is_strong(query, tokens)}
+    return _Matches(scores, office_of, strong)
+
+
+def _ranked(ids: list[int], scores: dict[int, int], codes: dict[int, str]) -> list[int]:
+    return sorted(ids, key=lambda pk: (-scores.get(pk, 0), codes.get(pk, "")))
+
+
+def find_clients(
+    user: Any, text: str, *, within: QuerySet[Client] | None = None, strong_only: bool = False
+) -> tuple[Results, _Matches]:
+    """The search itself, without its audit: results for `user`, and every match (for the signals).
+    `within` narrows what the user may open (a picker's clients in care); `strong_only` keeps the
+    matches that may well be the same person (registration's duplicate check)."""
+    text = text.strip()
+    query = query_of(text)
+    kind = search_kind(text, query)
+    visible_clients = within if within is not None else clients_visible_to(user)
+    matches = _token_matches(query)
+    own_office = user.office_id
+    candidates = {pk for pk, office in matches.office_of.items() if own_office is None or office == own_office}
+    if strong_only:
+        candidates &= matches.strong
+    codes: dict[int, str] = {}
+    if kind == SearchKind.CODE and not strong_only:
+        # Codes are not secret in an office (lists show them): part of a code finds its clients.
+        coded = Client.objects.filter(code__icontains=text.strip(), erased_at__isnull=True)
+        if own_office is not None:
+            coded = coded.filter(office_id=own_office)
+        for pk, code in coded.values_list("pk", "code")[:500]:
+            codes[pk] = code
+            matches.scores[pk] = matches.scores.get(pk, 0) + (1000 if code.casefold() == text.casefold() else 500)
+            candidates.add(pk)
+    if within is not None and kind == SearchKind.NAME:
+        _add_beginnings(within, text, matches, candidates)
+    if not candidates:
+        return Results(kind=kind), matches
+    openable = set(visible_clients.filter(pk__in=candidates).values_list("pk", flat=True))
+    ranked = _ranked(sorted(openable), matches.scores, codes)
+    page = ranked[:SEARCH_LIMIT]
+    by_pk = {client.pk: client for client in _with_facts(visible_clients.filter(pk__in=page))}
+    stages = dict(apps.get_model("cases", "Case")._meta.get_field("status").choices or [])
+    visible = []
+    for pk in page:
+        client = by_pk[pk]
+        client.likeness = matches.scores.get(pk, 0)  # type: ignore[attr-defined]
+        client.case_stage = stages.get(getattr(client, "case_status", None), "")  # type: ignore[attr-defined]
+        visible.append(client)
+    outside = _ranked(sorted(candidates - openable), matches.scores, codes)
+    if within is not None:
+        # A picker shows only what it may pick; breaking the glass is the search page's.
+        outside = []
+    results = Results(
+        kind=kind,
+        visible=visible,
+        outside_caseload=outside[:SEARCH_LIMIT],
+        more=len(ranked) > SEARCH_LIMIT or len(outside) > SEARCH_LIMIT,
+    )
+    return results, matches
+
+
+# A picker's list (a counselor's clients in care) this short is also searched by what its names
+# contain, decrypted: someone picking attendees types a few letters, fewer than a name part.
+PICKER_SCAN_LIMIT = 500
+BEGINNING_WEIGHT = 60
+
+
+def _add_beginnings(within: QuerySet[Client], text: str, matches: _Matches, candidates: set[int]) -> None:
+    needle = normalise_name(text)
+    if not needle or within.count() > PICKER_SCAN_LIMIT:
+        return
+    for client in within.select_related("data_key"):
+        names = (client.given_name_km, client.family_name_km, client.given_name_latin, client.family_name_latin)
+        spelled = normalise_name(" ".join(name for name in names if name))
+        if needle in spelled or needle in client.code.casefold():
+            matches.scores[client.pk] = max(matches.scores.get(client.pk, 0), BEGINNING_WEIGHT)
+            candidates.add(client.pk)
+
+
+def _with_facts(clients: QuerySet[Client]) -> QuerySet[Client]:
+    """What tells people of one name apart (the template shows birth year, sex, province, case
+    manager): with the status of the latest case, in the same query."""
+    case_model = apps.get_model("cases", "Case")  # cases builds on clients, not the reverse
+    latest = case_model.objects.filter(client=OuterRef("pk")).order_by("-opened_on", "-pk")
+    return clients.select_related("data_key", "case_manager").annotate(
+        case_status=Subquery(latest.values("status")[:1])
+    )
+
+
+def name_searches_in_last_minute(user: Any, now: datetime.datetime | None = None) -> int:
+    since = (now or timezone.now()) - SEARCH_WINDOW
+    return AuditEvent.objects.filter(
+        actor_id=user.pk, action=AuditEvent.Action.SEARCH, object_type="client_search", object_id=SearchKind.NAME,
+        at__gte=since,
+    ).count()  # fmt: skip
+
+
+def search_clients(
+    *,
+    actor: Any,
+    text: str,
+    within: QuerySet[Client] | None = None,
+    strong_only: bool = False,
+    purpose: str = "search",
+) -> Results:
+    """Search as `actor`: refused past the name-search limit, audited, and strong matches in other
+    offices signalled to their directors. `purpose` says where the search was made (audited)."""
+    query_kind = search_kind(text, query_of(text))
+    # A picker searches only the user's own caseload: it can tell them nothing new, so it is audited
+    # apart and not limited (typing a name searches at each pause).
+    object_type = "client_picker" if within is not None else "client_search"
+    limited = within is None and query_kind == SearchKind.NAME
+    if limited and name_searches_in_last_minute(actor) >= NAME_SEARCHES_PER_MINUTE:
+        audit_record(
+            actor=actor, action=AuditEvent.Action.SEARCH_REFUSED, object_type="client_search", object_id=query_kind,
+            changed_fields=[f"purpose:{purpose}"],
+        )  # fmt: skip
+        raise TooManySearches
+    results, matches = find_clients(actor, text, within=within, strong_only=strong_only)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action=AuditEvent.Action.SEARCH, object_type=object_type, object_id=results.kind,
+            changed_fields=[f"purpose:{purpose}", f"results:{len(results.visible)}",
+                            f"outside_caseload:{len(results.outside_caseload)}"],
+        )  # fmt: skip
+        signal_duplicates(actor, matches, by_number=results.kind == SearchKind.NUMBER)
+    return results
+
+
+def signal_duplicates(actor: Any, matches: _Matches, *, by_number: bool) -> int:
+    """Tell the directors of other offices that a strong match of one of their clients was searched
+    for or registered here (once a day per client and office). Returns how many were signalled."""
+    if actor.office_id is None:
+        return 0
+    elsewhere = sorted(pk for pk in matches.strong if matches.office_of.get(pk) != actor.office_id)
+    if not elsewhere or len(elsewhere) >= MAX_SIGNALS:
+        return 0
+    since = timezone.now() - datetime.timedelta(days=1)
+    already = set(
+        DuplicateSignal.objects.filter(
+            client_id__in=elsewhere, from_office_id=actor.office_id, at__gte=since
+        ).values_list("client_id", flat=True)
+    )
+    new = [
+        DuplicateSignal(client_id=pk, from_office_id=actor.office_id, by_number=by_number)
+        for pk in elsewhere
+        if pk not in already
+    ]
+    DuplicateSignal.objects.bulk_create(new)
+    return len(new)
+
+
+def registration_matches(*, actor: Any, names: list[str], phones: list[str], id_numbers: list[str]) -> Results:
+    """The likely duplicates of someone about to be registered, as the search finds them (strong
+    matches of any of their names, phones or ID numbers): those the user may open, and those of
+    the office outside their caseload. Strong matches in other offices become signals."""
+    found = Results(kind=SearchKind.NAME)
+    seen: set[int] = set()
+    for value in dict.fromkeys(v.strip() for v in [*names, *phones, *id_numbers] if v and v.strip()):
+        results = search_clients(actor=actor, text=value, strong_only=True, purpose="registration")
+        for client in results.visible:
+            if client.pk not in seen:
+                seen.add(client.pk)
+                found.visible.append(client)
+        for pk in results.outside_caseload:
+            if pk not in seen:
+                seen.add(pk)
+                found.outside_caseload.append(pk)
+    return found
