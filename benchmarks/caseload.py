@@ -46,6 +46,7 @@ from benchmarks.common import Timed, drop_database, recreate_database, setup_dja
 BATCH = 2000
 PAGE_TARGET_MS = 100.0
 SEARCH_TARGET_MS = 50.0
+PART_TARGET_MS = 100.0  # a part of a name, a typo (issue 16)
 HOME_TARGET_MS = 150.0  # home, My tasks (issue 15)
 SEED = 5
 COUNTED = 10  # requests whose queries are counted, per page
@@ -253,13 +254,13 @@ class Loader:
         return {key: value for key, value in spec.items() if key in names}
 
     def _lookups(self, clients: list[Any]) -> None:
+        from wholejourney.clients.matching import client_tokens
         from wholejourney.clients.models import ClientLookup
-        from wholejourney.clients.services import _lookup_tokens
 
         rows = [
             ClientLookup(client=client, kind=kind, digest=digest)
             for client in clients
-            for kind, digest in sorted(_lookup_tokens(client))
+            for kind, digest in sorted(client_tokens(client))
         ]
         ClientLookup.objects.bulk_create(rows, batch_size=BATCH)
 
@@ -432,6 +433,21 @@ def most_common_name() -> tuple[str, int]:
     return f"{client.family_name_latin} {client.given_name_latin}", top["n"]
 
 
+def name_parts(names: list[str]) -> list[str]:
+    """Each word of the names in turn: a family name alone, a given name alone."""
+    return [word for name in names for word in name.split()]
+
+
+def typo(name: str, rng: random.Random) -> str:
+    """The name with one letter of its longest word changed."""
+    words = name.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    at = rng.randrange(len(word))
+    words[longest] = word[:at] + ("a" if word[at] != "a" else "e") + word[at + 1 :]
+    return " ".join(words)
+
+
 def measure(label: str, user: Any, browser: Any, urls: list[str], target: float, args: argparse.Namespace) -> Result:
     """Time `args.requests` GETs (after the warm-up), going round `urls`; then count queries."""
     from django.db import connection
@@ -464,8 +480,11 @@ def _get(browser: Any, url: str) -> Any:
 
 
 def measure_all(people: People, args: argparse.Namespace, rng: random.Random) -> list[Result]:
+    from wholejourney.clients import search as client_search
     from wholejourney.clients.selectors import clients_visible_to
 
+    # One account searching 200 times a minute is what the limit stops; here it is the load.
+    client_search.NAME_SEARCHES_PER_MINUTE = 10**9
     results = []
     common_name, _sharing = most_common_name()
     for user in (people.case_manager, people.director):
@@ -478,8 +497,15 @@ def measure_all(people: People, args: argparse.Namespace, rng: random.Random) ->
             ("caseload, page 1", ["/clients/"], PAGE_TARGET_MS),
             ("caseload, page 40", ["/clients/?page=40"], PAGE_TARGET_MS),
             ("client page", [f"/clients/{pk}/" for pk in client_ids], PAGE_TARGET_MS),
-            ("name search", [search + urlencode({"kind": "name", "q": q}) for q in names], SEARCH_TARGET_MS),
-            ("name search, commonest name", [search + urlencode({"kind": "name", "q": common_name})], SEARCH_TARGET_MS),
+            ("name search", [search + urlencode({"q": q}) for q in names], SEARCH_TARGET_MS),
+            ("name search, commonest name", [search + urlencode({"q": common_name})], SEARCH_TARGET_MS),
+            # Issue 16: one word of a name (family or given), and a name spelled another way.
+            (
+                "search by part of a name",
+                [search + urlencode({"q": part}) for part in name_parts(names)],
+                PART_TARGET_MS,
+            ),
+            ("search, one letter wrong", [search + urlencode({"q": typo(q, rng)}) for q in names], PART_TARGET_MS),
             # Issue 15: the start of the day, every kind of due work counted over the caseload.
             ("home", ["/"], HOME_TARGET_MS),
             ("my tasks", ["/tasks/"], HOME_TARGET_MS),
@@ -500,7 +526,7 @@ def explain_pages(people: People) -> None:
         browser = signed_in_client(user)
         pk = clients_visible_to(user).order_by("?").values_list("pk", flat=True).first()
         name = name_queries(user, random.Random(SEED), 1)[0]
-        search = "/clients/search/?" + urlencode({"kind": "name", "q": name})
+        search = "/clients/search/?" + urlencode({"q": name})
         for url in ("/clients/", "/clients/?page=40", f"/clients/{pk}/", search, "/", "/tasks/"):
             with CaptureQueriesContext(connection) as captured:
                 _get(browser, url)
