@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -10,9 +11,12 @@ from django.db.models import Model, QuerySet
 from wholejourney.audit.models import AuditEvent
 
 
-def access_history(target: Model) -> QuerySet[AuditEvent]:
-    """Every event about one record, newest first: who opened, changed, exported or printed it."""
-    return AuditEvent.objects.filter(object_type=target._meta.label_lower, object_id=str(target.pk))
+def access_history(target: Model, *, former_ids: Iterable[int] = ()) -> QuerySet[AuditEvent]:
+    """Every event about one record, newest first: who opened, changed, exported or printed it.
+    `former_ids` are records of the same type that became this one (clients merged into it): their
+    events are its history too."""
+    ids = [str(target.pk), *(str(pk) for pk in former_ids)]
+    return AuditEvent.objects.filter(object_type=target._meta.label_lower, object_id__in=ids)
 
 
 def audit_events_visible_to(user: Any) -> QuerySet[AuditEvent]:

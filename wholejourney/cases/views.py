@@ -40,6 +40,7 @@ from wholejourney.cases.forms import (
 )
 from wholejourney.cases.models import CaseStatus, ClosureRequest, Referral
 from wholejourney.clients import services as client_services
+from wholejourney.clients.duplicates import merged_ids_of
 from wholejourney.clients.forms import ClientSearchForm, IdentityForm
 from wholejourney.clients.models import Client
 from wholejourney.clients.search import TooManySearches, registration_matches, search_clients
@@ -170,7 +171,7 @@ def client_page(
     elif tab == "placements":
         context |= _placements_tab(request, client, bound)
     elif tab == "history":
-        context["history"] = access_history(client)[:100]
+        context["history"] = access_history(client, former_ids=merged_ids_of(client))[:100]
     client_services.client_record_view(actor=user, client=client, fields=[tab])
     partial = request.htmx and not request.htmx.history_restore_request and request.htmx.target == "tab-panel"
     return render(request, "clients/_tab_panel.html" if partial else "clients/client_detail.html", context)

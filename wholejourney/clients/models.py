@@ -279,3 +279,62 @@ class DuplicateSignal(models.Model):
 
     def __str__(self) -> str:
         return f"duplicate signal {self.from_office_id} → {self.client_id}"
+
+
+class NotDuplicate(models.Model):
+    """A director looked at two records of their office and they are two people: the pair is not
+    listed among the likely duplicates again (`client_a` is the one with the smaller id)."""
+
+    client_a = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    client_b = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Privacy:
+        plain = ["id", "client_a", "client_b", "decided_by", "decided_at"]
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client_a", "client_b"], name="notduplicate_once_per_pair"),
+            models.CheckConstraint(condition=models.Q(client_a__lt=models.F("client_b")), name="notduplicate_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_a_id} is not {self.client_b_id}"
+
+
+class ClientMerge(models.Model):
+    """Two records of one person made one: `merged` (erased, its key destroyed) into `kept`. Its
+    code and address lead to `kept`; the director reviews merges in a list. The codes are kept in
+    the clear as they were, whatever happens to the records after."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+", verbose_name=_("office"))
+    kept = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges_in", verbose_name=_("kept"))
+    merged = models.OneToOneField(Client, on_delete=models.PROTECT, related_name="merge", verbose_name=_("merged"))
+    kept_code = models.CharField(_("kept record"), max_length=20)
+    merged_code = models.CharField(_("merged record"), max_length=20, db_index=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged by")
+    )
+    merged_at = models.DateTimeField(_("merged"), default=timezone.now)
+    # How many records of each kind moved ({"cases.case": 1, "care.legalservice": 3}).
+    moved = models.JSONField(default=dict, blank=True)
+
+    class Privacy:
+        plain = ["id", "office", "kept", "merged", "kept_code", "merged_code", "merged_by", "merged_at", "moved"]
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+        verbose_name = _("merge of two records")
+        verbose_name_plural = _("merges of two records")
+        indexes = [models.Index(fields=["office", "merged_at"], name="clientmerge_office_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(kept=models.F("merged")), name="clientmerge_two_records"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged_code} → {self.kept_code}"
+
+    @property
+    def moved_total(self) -> int:
+        return sum(self.moved.values()) if isinstance(self.moved, dict) else 0

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
+from wholejourney.clients.duplicates import kept_for_code
 from wholejourney.clients.matching import Query, is_strong, likeness, query_of
 from wholejourney.clients.models import Client, ClientLookup, DuplicateSignal
 from wholejourney.clients.selectors import clients_visible_to
@@ -132,6 +133,11 @@ def find_clients(
             coded = coded.filter(office_id=own_office)
         for pk, code in coded.values_list("pk", "code")[:500]:
             codes[pk] = code
+            matches.scores[pk] = matches.scores.get(pk, 0) + (1000 if code.casefold() == text.casefold() else 500)
+            candidates.add(pk)
+        # The code of a record merged into another finds the one kept (clients.merge).
+        for pk, code in kept_for_code(text, own_office).items():
+            codes.setdefault(pk, code)
             matches.scores[pk] = matches.scores.get(pk, 0) + (1000 if code.casefold() == text.casefold() else 500)
             candidates.add(pk)
     if within is not None and kind == SearchKind.NAME:

@@ -20,6 +20,7 @@ from wholejourney.cases.models import CaseStatus, PlacementKind
 from wholejourney.cases.views import client_page
 from wholejourney.clients import search as client_search
 from wholejourney.clients import selectors, services
+from wholejourney.clients.duplicates import kept_record_of
 from wholejourney.clients.forms import BreakGlassForm, CaseloadFilterForm, ClientSearchForm, RegisterForm
 from wholejourney.clients.matching import query_of
 from wholejourney.clients.models import BreakGlassGrant, Client
@@ -98,7 +99,14 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
 @requires(Permission.VIEW_CLIENTS)
 def client_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The client page with its tabs (overview, case, referrals, placements, access history)."""
-    client = selectors.client_get_for(user=request.user, pk=pk)
+    try:
+        client = selectors.client_get_for(user=request.user, pk=pk)
+    except Http404:
+        # A record merged into another: its address leads to the one kept, for those who may open it.
+        kept = kept_record_of(pk)
+        if kept is None or not selectors.clients_visible_to(request.user).filter(pk=kept).exists():
+            raise
+        return redirect(reverse("clients:detail", kwargs={"pk": kept}) + request.get_full_path()[len(request.path) :])
     return client_page(request, client, tab=request.GET.get("tab", ""))
 
 
