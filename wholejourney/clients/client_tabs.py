@@ -1,4 +1,5 @@
-"""The client app's part of a client's record (core.client_record): who opened it, for those who audit."""
+"""The client app's parts of a client's record (core.client_record): who opened it, for those who audit;
+the records that may be the same person, for the director who merges."""
 
 from __future__ import annotations
 
@@ -16,5 +17,15 @@ register_part(
         90,
         lambda client: reverse("clients:detail", kwargs={"pk": client.pk}) + "?tab=history",
         lambda user, client: has_permission(user, Permission.VIEW_AUDIT, obj=client),
+    )
+)
+
+register_part(
+    RecordPart(
+        "duplicates",
+        gettext_lazy("Possible duplicates"),
+        95,
+        lambda client: reverse("clients:duplicates") + f"?client={client.pk}",
+        lambda user, client: has_permission(user, Permission.APPROVE_CLOSURE, obj=client),
     )
 )

@@ -16,17 +16,20 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from wholejourney.accounts.permissions import has_permission
 from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
-from wholejourney.clients.models import BreakGlassGrant, Client, DuplicateSignal, Sex
+from wholejourney.clients.models import BreakGlassGrant, Client, ClientMerge, DuplicateSignal, Sex
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core.due import (
     DueCount,
     DueItem,
     DueKind,
+    Glance,
+    GlanceRow,
     client_kind,
     client_label,
     counted,
     person_name,
     register,
+    register_glance,
     works_a_caseload,
 )
 
@@ -178,3 +181,23 @@ register(DueKind("break_glass_renewed", gettext_lazy("Access renewed back to bac
 register(
     DueKind("duplicate_signals", gettext_lazy("Possible duplicates in other offices"), 76, _watches_office, signals)
 )
+
+
+# --- the director's glance at duplicates: the list of likely pairs and the merges done ---------------
+
+
+def _merges_records(user: Any) -> bool:
+    return user.office_id is not None and has_permission(user, Permission.APPROVE_CLOSURE)
+
+
+def duplicates_glance(user: Any, today: datetime.date) -> list[GlanceRow]:
+    """Links, and the merges of the year (one count): the likely pairs themselves take seconds to
+    rank over an office, too long for home (clients.duplicates)."""
+    merged = ClientMerge.objects.filter(office_id=user.office_id, merged_at__year=today.year).count()
+    return [
+        GlanceRow(gettext("Likely duplicates to review"), None, reverse("clients:duplicates")),
+        GlanceRow(gettext("Records merged this year"), merged, reverse("clients:merges")),
+    ]
+
+
+register_glance(Glance("duplicates", gettext_lazy("Records of one person"), 40, _merges_records, duplicates_glance))
