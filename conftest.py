@@ -14,6 +14,12 @@ from wholejourney.core.tests.engines import ENGINE_SKIP_MARK
 
 pytest_plugins = ["wholejourney.core.tests.demo_database"]
 
+# PostgreSQL: the test databases are thrown away, so a commit need not wait for its WAL to reach
+# the disk (libpq reads PGOPTIONS at each connection: the workers', the live servers', and the demo
+# build's process). The tests of a transaction's outcome are unaffected: only durability after a
+# crash of the server is given up.
+os.environ.setdefault("PGOPTIONS", "-c synchronous_commit=off")
+
 
 @pytest.fixture(autouse=True)
 def _english_between_tests() -> Iterator[None]:
