@@ -42,6 +42,8 @@ PAIR_WEIGHTS: dict[str, tuple[int, int]] = {
     IndexKind.NAME.value: (WEIGHTS[IndexKind.NAME], 4),
     IndexKind.NAME_PART.value: (WEIGHTS[IndexKind.NAME_PART], 4),
     IndexKind.NAME_SOUND.value: (WEIGHTS[IndexKind.NAME_SOUND], 4),
+    # The whole name sounding the same (a spelling variant of one name) is worth nearly a full name.
+    IndexKind.NAME_ALIKE.value: (250, 1),
     IndexKind.NAME_TYPO.value: (WEIGHTS[IndexKind.NAME_TYPO], 2),
     IndexKind.PHONE.value: (WEIGHTS[IndexKind.PHONE], 1),
     IndexKind.ID_NUMBER.value: (WEIGHTS[IndexKind.ID_NUMBER], 1),
@@ -49,7 +51,7 @@ PAIR_WEIGHTS: dict[str, tuple[int, int]] = {
 # Years of birth: the same or one apart (often estimated) makes a pair likelier; three or more apart,
 # much less likely (less so when either year is an estimate).
 SAME_YEAR, ONE_YEAR, TWO_YEARS = 100, 60, 20
-FEW_YEARS_APART, MANY_YEARS_APART = -100, -400
+FEW_YEARS_APART, MANY_YEARS_APART = -100, -700
 # Both sexes known and different.
 OTHER_SEX = -400
 # A pair below this is not listed: one shared name part and nothing else is not worth a look.

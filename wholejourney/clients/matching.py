@@ -10,6 +10,8 @@ Names are encrypted at rest, so matching never decrypts rows: each client has bl
 - each part of a name, and each name written as one word ("Srey Pov" is also "sreypov") (NAME_PART);
 - a sound key of each Latin part, which folds the usual variants of romanised Khmer (Sreypov,
   Srey Pov and Sreypeou sound alike; so do Dara and Tara, Chantha and Chanta) (NAME_SOUND);
+- the whole Latin name, in both orders, as it sounds (NAME_ALIKE): rarer than the sound of a
+  part, so it tells a spelling variant of one person from the many who share a common part;
 - each part with one letter left out (NAME_TYPO): a search word with one letter wrong, missing or
   extra shares one of these with the registered word (a deletion neighbourhood);
 - phone numbers and identity-document numbers (PHONE, ID_NUMBER).
@@ -34,6 +36,7 @@ WEIGHTS = {
     IndexKind.PHONE: 300,
     IndexKind.ID_NUMBER: 300,
     IndexKind.NAME_PART: 100,
+    IndexKind.NAME_ALIKE: 60,  # per word of the name
     IndexKind.NAME_SOUND: 40,
     IndexKind.NAME_TYPO: 20,
 }
@@ -129,6 +132,13 @@ def client_tokens(client: Any) -> set[tuple[str, str]]:
                 tokens.add((kind.value, digest))
     for name in parts + aliases:
         tokens.update(_part_tokens(name_words(name)))
+    given, family = client.given_name_latin, client.family_name_latin
+    if given and family:
+        for name in (f"{family} {given}", f"{given} {family}"):
+            key = sound_key("".join(name_words(name)))
+            digest = blind_index(IndexKind.NAME_ALIKE, key) if key else None
+            if digest:
+                tokens.add((IndexKind.NAME_ALIKE.value, digest))
     return tokens
 
 
@@ -198,6 +208,7 @@ def query_of(text: str) -> Query:
         key = sound_key(joined)
         if key:
             add(IndexKind.NAME_SOUND, key, "=")
+            add(IndexKind.NAME_ALIKE, key, "=")
         add(IndexKind.NAME, " ".join(words), "=")
     return Query(tokens=tokens, words=tuple(words), number=False)
 

@@ -35,6 +35,7 @@ class IndexKind(StrEnum):
     NAME_PART = "name_part"
     NAME_SOUND = "name_sound"
     NAME_TYPO = "name_typo"
+    NAME_ALIKE = "name_alike"  # the whole name as it sounds
 
 
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
@@ -94,6 +95,7 @@ _NORMALISERS: dict[IndexKind, Callable[[str], str]] = {
     IndexKind.NAME_PART: str.strip,
     IndexKind.NAME_SOUND: str.strip,
     IndexKind.NAME_TYPO: str.strip,
+    IndexKind.NAME_ALIKE: str.strip,
 }
 
 
