@@ -24,7 +24,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -152,6 +152,31 @@ def _score_sql(one_client: bool) -> str:
         ORDER BY likeness DESC, p.a_id, p.b_id
         LIMIT %(limit)s
     """  # noqa: S608
+
+
+# Tokens that say "the same person" on their own: the full name, its sound, a phone, an ID number.
+STRONG_KINDS = [IndexKind.NAME, IndexKind.NAME_ALIKE, IndexKind.PHONE, IndexKind.ID_NUMBER]
+
+
+def clients_with_a_likely_duplicate(office_id: int, client_ids: list[int], *, chunk: int = 5000) -> int:
+    """How many of these clients (just imported) share a full name, its sound, a phone or an ID
+    number with another client of the office: the import says so, and the director's list shows
+    the pairs."""
+    found = 0
+    for start in range(0, len(client_ids), chunk):
+        ids = client_ids[start : start + chunk]
+        another = ClientLookup.objects.filter(
+            kind=OuterRef("kind"), digest=OuterRef("digest"), client__office_id=office_id,
+            client__erased_at__isnull=True,
+        ).exclude(client_id=OuterRef("client_id"))  # fmt: skip
+        found += (
+            ClientLookup.objects.filter(client_id__in=ids, kind__in=STRONG_KINDS)
+            .filter(Exists(another))
+            .values("client_id")
+            .distinct()
+            .count()
+        )
+    return found
 
 
 def likely_duplicates(

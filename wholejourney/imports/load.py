@@ -36,6 +36,7 @@ from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.care import models as care
 from wholejourney.cases.models import Case
+from wholejourney.clients.duplicates import clients_with_a_likely_duplicate
 from wholejourney.clients.models import Client
 from wholejourney.core.fields import EncryptedModel, reseal
 from wholejourney.core.models import DataKey, Office
@@ -120,6 +121,7 @@ class Loader:
     # Client id → their data key, to encrypt their records.
     keys: dict[int, DataKeyPair] = field(default_factory=dict)
     clock_clients: set[int] = field(default_factory=set)
+    new_clients: list[int] = field(default_factory=list)
     teams: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     placement_ends: dict[str, datetime.date | None] = field(default_factory=dict)
@@ -143,7 +145,14 @@ class Loader:
         self._refresh_clocks()
         for counter in self.code_counters.values():
             counter.save(update_fields=["last_number"])
-        return {name: counts.as_json() for name, counts in self.counts.items()}
+        counted = {name: counts.as_json() for name, counts in self.counts.items()}
+        if self.new_clients:
+            # Registration's duplicate check, for a workbook: the director's list shows the pairs.
+            self.sync()
+            counted["clients"]["possible_duplicates"] = clients_with_a_likely_duplicate(
+                self.office.pk, self.new_clients
+            )
+        return counted
 
     def _preload(self) -> None:
         for sheet in fmt.REFERENCED:

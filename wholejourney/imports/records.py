@@ -184,6 +184,7 @@ def after_clients(loader: Loader, records: list[Record], rows: list[Values]) -> 
     for client in records:
         if "_key" in client:
             loader.keys[client["id"]] = client["_key"]
+            loader.new_clients.append(client["id"])
 
 
 def after_client_update(loader: Loader, records: list[Record], rows: list[Values]) -> None:

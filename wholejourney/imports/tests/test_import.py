@@ -353,3 +353,23 @@ def test_export_template_writes_a_workbook_that_imports(cast: Cast, tmp_path: Pa
     run = tasks.import_path(actor=cast.admin, office=cast.kh, path=target)
 
     assert run.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(run)
+
+
+def test_an_imported_client_like_one_already_recorded_is_counted_for_the_director(cast: Cast, tmp_path: Path) -> None:
+    from wholejourney.clients import services as client_services
+
+    before = _import(cast, tmp_path, {"clients": _example()["clients"]}, name="first.xlsx")
+    client_services.client_create(
+        actor=cast.director, office=cast.kh, family_name_latin="Sok", given_name_latin="Sreypeou",
+        sex="female", birth_year=2004,
+    )  # fmt: skip
+    rows = _example()["clients"][:1]
+    rows[0]["client_ref"] = "C900"
+
+    again = _import(cast, tmp_path, {"clients": rows}, name="second.xlsx")
+
+    assert before.counts["clients"].get("possible_duplicates", 0) == 0
+    # Sok Sreypov (C001 of the first workbook, and Sok Sreypeou sounding the same) are two clients
+    # already recorded; the new row is one client added that looks like them.
+    assert again.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(again)
+    assert again.counts["clients"]["possible_duplicates"] == 1
