@@ -8,7 +8,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        from django.db.models.signals import pre_save
         from django.utils.module_loading import autodiscover_modules
+
+        from wholejourney.core.text import clean_text_fields, install_form_cleaning
+
+        # Invisible characters are taken out of every text a user gives (core.text): forms read it
+        # cleaned, and every model's text is cleaned again on save, whatever saved it.
+        install_form_cleaning()
+        pre_save.connect(clean_text_fields, dispatch_uid="core.clean_text_fields")
 
         # Each app adds its parts of a client's record from its `client_tabs.py` (core.client_record),
         # and the kinds of due work it owns from its `due.py` (core.due): home and tasks gather them.

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from wholejourney.core.crypto import load_keyring
+from wholejourney.core.text import strip_invisible
 
 
 class IndexKind(StrEnum):
@@ -39,8 +40,6 @@ class IndexKind(StrEnum):
 
 
 _KHMER_DIGITS = str.maketrans("០១២៣៤៥៦៧៨៩", "0123456789")
-# Invisible characters typists and keyboards insert between Khmer syllables.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u17b4\u17b5"), None)
 # Deprecated Khmer independent vowels, written today with their recommended sequences.
 _KHMER_DEPRECATED = {"\u17a3": "\u17a2", "\u17a4": "\u17a2\u17b6"}
 _COENG = "\u17d2"
@@ -63,7 +62,10 @@ def _normalise_khmer(text: str) -> str:
 def normalise_name(value: str) -> str:
     if value.isascii():  # every step below but the last two leaves ASCII as it is
         return _NAME_SEPARATORS.sub(" ", value.casefold()).strip()
-    text = unicodedata.normalize("NFKC", value).translate(_INVISIBLE)
+    # Invisible characters (a zero-width space typed between Khmer syllables, a bidi control) are
+    # dropped as on the way in (core.text), first, so what they separated composes as if typed
+    # together (NFKC makes no invisible character of a visible one).
+    text = unicodedata.normalize("NFKC", strip_invisible(value))
     text = _normalise_khmer(text)
     # Remove accents from Latin letters (decompose, drop combining marks) but leave Khmer signs,
     # which are combining marks too and carry meaning.

@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models.expressions import Combinable
 
 from wholejourney.core import crypto
+from wholejourney.core.text import clean_user_text
 
 
 class Ciphertext(str):
@@ -173,7 +174,9 @@ class EncryptedFieldMixin(models.Field):  # type: ignore[type-arg]
 
 class EncryptedTextField(EncryptedFieldMixin, models.TextField):  # type: ignore[misc]
     def to_python(self, value: Any) -> Any:
-        return value if value is None or isinstance(value, Ciphertext) else str(value)
+        # Every assignment comes here (_EncryptedAttribute), so text is stored without its invisible
+        # characters (core.text) however it came, and full_clean already sees it so.
+        return value if value is None or isinstance(value, Ciphertext) else clean_user_text(str(value))
 
     def formfield(self, **kwargs: Any) -> Any:
         return models.TextField.formfield(self, **kwargs)
@@ -221,7 +224,7 @@ class EncryptedJSONField(EncryptedFieldMixin, models.TextField):  # type: ignore
     _pyi_private_get_type: Any
 
     def to_python(self, value: Any) -> Any:
-        return value
+        return value if isinstance(value, Ciphertext) else clean_user_text(value)
 
     def plain_bytes(self, value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, sort_keys=True).encode()
