@@ -23,6 +23,7 @@ from ninja.utils import normalize_path, replace_path_param_notation
 from wholejourney.accounts.roles import Permission
 from wholejourney.api import errors
 from wholejourney.api.auth import enforce_permission, read_token
+from wholejourney.api.parser import CleaningParser
 from wholejourney.care.api import router as care_router
 from wholejourney.cases.api import router as cases_router
 from wholejourney.clients.api import router as clients_router
@@ -68,6 +69,7 @@ def build_api() -> NinjaAPI:
         docs_url=None,
         openapi_url="/openapi.json",
         docs_decorator=_openapi_access,
+        parser=CleaningParser(),
     )
     errors.install(api)
     api.add_decorator(enforce_permission, mode="operation")
