@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from wholejourney.core.text import strip_invisible
 from wholejourney.imports import xlsx
 from wholejourney.imports.format import SHEET_BY_NAME
 
@@ -43,8 +44,9 @@ class ReadError(Exception):
 
 
 def normal_name(value: Any) -> str:
-    """How a sheet or column name is compared: Unicode NFC, case and surrounding spaces ignored."""
-    return unicodedata.normalize("NFC", str(value)).strip().casefold()
+    """How a sheet or column name is compared: Unicode NFC, case, surrounding spaces and invisible
+    characters (core.text) ignored."""
+    return unicodedata.normalize("NFC", strip_invisible(str(value))).strip().casefold()
 
 
 class Source(Protocol):
@@ -206,12 +208,13 @@ def known_sheets(source: Source) -> dict[str, str]:
 
 
 def cell_text(value: Any) -> str:
-    """A cell as text, for a column read as text (a phone number typed as a number keeps no '.0')."""
+    """A cell as text, for a column read as text (a phone number typed as a number keeps no '.0'),
+    without invisible characters (core.text)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return strip_invisible(str(value))
 
 
 def sheet_header(source: Source, sheet: str) -> tuple[int, tuple[Any, ...]] | None:

@@ -39,6 +39,7 @@ from wholejourney.care.models import (
 )
 from wholejourney.cases.models import AbuseType, Case, CaseStatus, PlacementKind, Referral, ReferralSource
 from wholejourney.core.models import Office
+from wholejourney.core.text import strip_invisible
 from wholejourney.imports import format as fmt
 from wholejourney.imports.models import ImportedRow
 from wholejourney.imports.reader import IGNORED_SHEETS, ReadError, Source, cell_text, known_sheets, normal_name
@@ -386,7 +387,7 @@ def row_values(
     The common cells — text from a text cell, a code, a date from a date cell, an empty cell — are
     read here as parse_cell reads them, without its general path: a million rows pass through."""
     for raw in cells:
-        if raw is not None and (type(raw) is not str or raw.strip()):
+        if raw is not None and (type(raw) is not str or strip_invisible(raw).strip()):
             break
     else:
         return None, []
@@ -395,6 +396,10 @@ def row_values(
     count = len(cells)
     for index, column in header.columns.items():
         raw = cells[index] if index < count else None
+        if type(raw) is str:
+            # Text without its invisible characters (core.text), before any check: a name made only
+            # of them is a missing name.
+            raw = strip_invisible(raw)
         name = column.name
         if raw is None:
             if column.required:

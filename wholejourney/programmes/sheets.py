@@ -6,7 +6,8 @@ of whoever downloads it. The reader accepts, in the choice columns, the codes an
 Khmer labels, finds the columns by their header (in either language, in any order), and refuses
 a file that is not a workbook, is too large or has too many rows with one clear message. It reads
 the sheet row by row (openpyxl's read-only mode) and keeps every value as written: phone numbers
-and references are text, a name is only trimmed at its ends.
+and references are text, a name is only trimmed at its ends and loses its invisible characters
+(core.text).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from wholejourney.clients.models import Sex
+from wholejourney.core.text import strip_invisible
 from wholejourney.programmes.models import AgeBand, ParticipantGroup
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -387,7 +389,9 @@ def _read_rows(workbook: Any, on_progress: Callable[[int, int], None] | None) ->
     expected = max(0, (sheet.max_row or 0) - header_row)
     found: list[SheetRow] = []
     for number, cells in enumerate(rows, start=header_row + 1):
-        values = {key: _as_text(cells[index]).strip() for index, key in columns.items() if index < len(cells)}
+        values = {
+            key: strip_invisible(_as_text(cells[index])).strip() for index, key in columns.items() if index < len(cells)
+        }
         if not any(values.values()):
             continue
         if len(found) >= MAX_ROWS:

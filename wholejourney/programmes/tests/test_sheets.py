@@ -157,7 +157,8 @@ def test_reader_keeps_values_as_written() -> None:
     assert row.number == 2
     assert row.values["ref"] == "007"
     assert row.values["phone"] == "012345678"  # the leading 0 stays
-    assert row.values["name"] == "ស៊ុន\u200b ស្រីពៅ"  # Khmer with its zero-width space, trimmed at the ends only
+    # Trimmed at the ends; the zero-width space typed between Khmer words is gone (core.text).
+    assert row.values["name"] == "ស៊ុន ស្រីពៅ"
     assert (row.values["pre_test"], row.values["post_test"]) == ("42.5", "80")
 
 
