@@ -10,6 +10,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from wholejourney.clients.models import Sex
+from wholejourney.core.text import strip_invisible
 
 NAME_FIELDS = ("family_name_km", "given_name_km", "family_name_latin", "given_name_latin")
 # Sex as the programme reports it; "not known" is not enough to register someone.
@@ -39,7 +40,8 @@ def registration_problems(identity: dict[str, Any]) -> dict[str, str]:
     """What is missing or wrong for registering someone, by field: a name, sex, a birth date or
     year, phone numbers that are phone numbers (already normalised)."""
     problems: dict[str, str] = {}
-    if not any(identity.get(name) for name in NAME_FIELDS):
+    # A name made only of invisible characters is no name (core.text removes them on the way in).
+    if not any(strip_invisible(str(identity.get(name) or "")) for name in NAME_FIELDS):
         problems["family_name_km"] = _("Give at least one name, in Khmer or in Latin script.")
     if identity.get("sex") not in KNOWN_SEXES:
         problems["sex"] = _("Choose the client's sex: the programme's figures count clients by sex.")
