@@ -25,17 +25,18 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When, Window
+from django.db.models.functions import Greatest, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.clients.duplicates import kept_for_code
-from wholejourney.clients.matching import Query, is_strong, likeness, query_of
+from wholejourney.clients.matching import WEIGHTS, Query, query_of
 from wholejourney.clients.models import Client, ClientLookup, DuplicateSignal
 from wholejourney.clients.selectors import clients_visible_to
-from wholejourney.core.blind_index import normalise_name
+from wholejourney.core.blind_index import IndexKind, blind_index, normalise_name
 
 # A page of results: a common name can match hundreds, and a list that long helps nobody find one person.
 SEARCH_LIMIT = 20
@@ -89,20 +90,88 @@ def search_kind(text: str, query: Query) -> str:
     return SearchKind.NUMBER if query.number else SearchKind.NAME
 
 
-def _token_matches(query: Query) -> _Matches:
-    """Every client (any office) with a token of the query, and how alike each is."""
+def _useful(query: Query) -> Query:
+    """The query without the typo tokens of words found as written: a word someone spelled as a
+    client's name is spelled does not need its one-letter variants, which match every client of a
+    common name five times over (at 100,000 clients, tens of thousands of rows for "Chan")."""
+    found = {
+        word
+        for word in query.words
+        if ClientLookup.objects.filter(
+            kind=IndexKind.NAME_PART, digest=blind_index(IndexKind.NAME_PART, word) or "-"
+        ).exists()
+    }
+    if not found:
+        return query
+    kept = {
+        key: (word, weight)
+        for key, (word, weight) in query.tokens.items()
+        if not (key[0] == IndexKind.NAME_TYPO and word in found)
+    }
+    return Query(tokens=kept, words=query.words, number=query.number)
+
+
+def _word_score(query: Query, word: str) -> Any:
+    """SQL: the best weight among one client's tokens that answer `word` (0 when none does)."""
+    by_weight: dict[int, list[str]] = defaultdict(list)
+    for (_kind, digest), (token_word, weight) in query.tokens.items():
+        if token_word == word:
+            by_weight[weight].append(digest)
+    whens = [
+        When(digest__in=digests, then=Value(weight)) for weight, digests in sorted(by_weight.items(), reverse=True)
+    ]
+    return Max(Case(*whens, default=Value(0))) if whens else Value(0)
+
+
+# Rows each part of a search's answer is read to at most: a page and one more (to say "more").
+_CATEGORY_VISIBLE, _CATEGORY_OFFICE, _CATEGORY_ELSEWHERE = 0, 1, 2
+
+
+def _token_matches(query: Query, user: Any, visible_clients: QuerySet[Client], *, strong_only: bool) -> _Matches:
+    """The clients with tokens of the query, scored in the database (the best match of each search
+    word, summed), and only the best of each kind the page needs: a page and one more of those the
+    user may open, of those in their office outside the caseload, and the strongest few elsewhere
+    (duplicate signals). One query, whatever the number of clients a common name matches."""
     if query.empty:
         return _Matches({}, {}, set())
-    matched: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    query = _useful(query)
+    words = list(query.words)
+    per_word = {f"w{i}": _word_score(query, word) for i, word in enumerate(words)}
+    rows = (
+        ClientLookup.objects.filter(kind__in=query.kinds, digest__in=query.digests, client__erased_at__isnull=True)
+        .values("client_id", "client__office_id", "client__code")
+        .annotate(whole=_word_score(query, "="), **per_word)
+    )
+    answered = [Greatest(F(name), F("whole")) if "=" in {w for w, _x in query.tokens.values()} else F(name)
+                for name in per_word]  # fmt: skip
+    score = answered[0] if len(answered) == 1 else sum(answered[1:], answered[0])
+    weakest = answered[0] if len(answered) == 1 else Least(*answered)
+    own_office = user.office_id
+    visible = Q(client_id__in=visible_clients.order_by().values("pk"))
+    category = Case(
+        When(visible, then=Value(_CATEGORY_VISIBLE)),
+        When(Q(client__office_id=own_office) if own_office is not None else Q(), then=Value(_CATEGORY_OFFICE)),
+        default=Value(_CATEGORY_ELSEWHERE),
+    )
+    rows = rows.annotate(score=score, weakest=weakest, category=category)
+    if strong_only:
+        rows = rows.filter(weakest__gte=WEIGHTS[IndexKind.PHONE] if query.number else WEIGHTS[IndexKind.NAME_SOUND])
+        if not query.number and len(words) < 2:
+            rows = rows.none()
+    # Elsewhere the strongest first (a match of every word, for a signal), here the most alike.
+    rank_key = Case(When(category=_CATEGORY_ELSEWHERE, then=F("weakest") * 100_000 + F("score")), default=F("score"))
+    rows = rows.annotate(
+        rank=Window(RowNumber(), partition_by=[F("category")], order_by=[rank_key.desc(), F("client__code").asc()])
+    ).filter(rank__lte=SEARCH_LIMIT + 1)
+    scores: dict[int, int] = {}
     office_of: dict[int, int] = {}
-    rows = ClientLookup.objects.filter(
-        kind__in=query.kinds, digest__in=query.digests, client__erased_at__isnull=True
-    ).values_list("client_id", "kind", "digest", "client__office_id")
-    for client_id, kind, digest, office_id in rows:
-        matched[client_id].append((kind, digest))
-        office_of[client_id] = office_id
-    scores = {client_id: likeness(query, tokens) for client_id, tokens in matched.items()}
-    strong = {client_id for client_id, tokens in matched.items() if is_strong(query, tokens)}
+    strong: set[int] = set()
+    threshold = WEIGHTS[IndexKind.PHONE] if query.number else WEIGHTS[IndexKind.NAME_SOUND]
+    for row in rows:
+        scores[row["client_id"]] = row["score"]
+        office_of[row["client_id"]] = row["client__office_id"]
+        if row["weakest"] >= threshold and (query.number or len(words) >= 2):
+            strong.add(row["client_id"])
     return _Matches(scores, office_of, strong)
 
 
@@ -120,7 +189,7 @@ def find_clients(
     query = query_of(text)
     kind = search_kind(text, query)
     visible_clients = within if within is not None else clients_visible_to(user)
-    matches = _token_matches(query)
+    matches = _token_matches(query, user, visible_clients, strong_only=strong_only)
     own_office = user.office_id
     candidates = {pk for pk, office in matches.office_of.items() if own_office is None or office == own_office}
     if strong_only:
