@@ -223,6 +223,9 @@ def find_clients(
         client = by_pk[pk]
         client.likeness = matches.scores.get(pk, 0)  # type: ignore[attr-defined]
         client.case_stage = stages.get(getattr(client, "case_status", None), "")  # type: ignore[attr-defined]
+        # Read here, not in the template: a missing key there is logged with the whole context.
+        address = client.address if isinstance(client.address, dict) else {}
+        client.province = address.get("province", "")  # type: ignore[attr-defined]
         visible.append(client)
     outside = _ranked(sorted(candidates - openable), matches.scores, codes)
     if within is not None:
