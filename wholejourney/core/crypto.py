@@ -104,21 +104,39 @@ def load_keyring() -> Keyring:
     production refuses to start without one (a lost keyring means lost data)."""
     global _cached
     with _lock:
-        if _cached is not None:
-            return _cached
-        inline = os.environ.get("WJ_KEYS")
-        if inline:
-            _cached = Keyring.from_json(json.loads(inline))
-            return _cached
-        path = keyring_path()
-        if path is None:  # unreachable: no WJ_KEYS means a file path
-            raise ImproperlyConfigured("No keyring configured.")
-        if not path.exists():
-            if settings.PRODUCTION:
-                raise ImproperlyConfigured(f"No keyring at {path}. Set WJ_KEYS_FILE or WJ_KEYS; see docs/security.md.")
-            write_keyring(Keyring.generate(), path)
-        _cached = Keyring.from_json(json.loads(path.read_text()))
+        if _cached is None:
+            path = keyring_path()
+            if path is not None and not settings.PRODUCTION and not path.exists():
+                write_keyring(Keyring.generate(), path)
+            _cached = read_keyring()
         return _cached
+
+
+def read_keyring() -> Keyring:
+    """The configured keyring, read afresh and never created: ImproperlyConfigured says what is wrong
+    (no file, a file that cannot be read, not JSON, not a keyring). The production checks call it at
+    start, so a bad keyring stops the server rather than the first encrypted read."""
+    inline = os.environ.get("WJ_KEYS")
+    if inline:
+        try:
+            data = json.loads(inline)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"WJ_KEYS is not a JSON keyring: {exc}") from exc
+        return Keyring.from_json(data)
+    path = keyring_path()
+    if path is None:  # unreachable: no WJ_KEYS means a file path
+        raise ImproperlyConfigured("No keyring configured.")
+    try:
+        text = path.read_text()
+    except FileNotFoundError as exc:
+        raise ImproperlyConfigured(f"No keyring at {path}. Set WJ_KEYS_FILE or WJ_KEYS; see docs/security.md.") from exc
+    except OSError as exc:
+        raise ImproperlyConfigured(f"The keyring at {path} cannot be read: {exc.strerror or exc}.") from exc
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"The keyring at {path} is not JSON: {exc}") from exc
+    return Keyring.from_json(data)
 
 
 def write_keyring(ring: Keyring, path: Path) -> None:
