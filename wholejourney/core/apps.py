@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import pre_save
         from django.utils.module_loading import autodiscover_modules
 
+        from wholejourney.core import checks  # noqa: F401  (registers the production checks)
         from wholejourney.core.text import clean_text_fields, install_form_cleaning
 
         # Invisible characters are taken out of every text a user gives (core.text): forms read it

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from wholejourney.core import crypto
+
 BIN = Path(sys.executable).parent
 COMMAND = str(BIN / "wholejourney")
 
@@ -29,12 +31,16 @@ def python(code: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPro
 
 @pytest.fixture
 def production(tmp_path: Path) -> dict[str, str]:
+    """Safe production settings: the keyring apart from the database and the var directory."""
+    keyring = tmp_path / "keys" / "keyring.json"
+    crypto.write_keyring(crypto.Keyring.generate(), keyring)
     return {
         "WJ_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "example.org",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}",
-        "WJ_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db' / 'x.sqlite3'}",
+        "WJ_VAR_DIR": str(tmp_path / "var"),
+        "WJ_KEYS_FILE": str(keyring),
     }
 
 
@@ -53,7 +59,7 @@ def test_settings_production_without_secret_key_refuses_to_start(production: dic
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY (or SECRET_KEY_FILE) is required when WJ_ENV=production." in result.stderr
-    assert not (tmp_path / "secret_key").exists()
+    assert not (tmp_path / "var" / "secret_key").exists()
 
 
 def test_settings_production_without_allowed_hosts_refuses_to_start(production: dict[str, str], tmp_path: Path) -> None:
@@ -63,6 +69,50 @@ def test_settings_production_without_allowed_hosts_refuses_to_start(production: 
 
     assert result.returncode != 0
     assert "ALLOWED_HOSTS is required when WJ_ENV=production." in result.stderr
+
+
+def test_settings_production_keyring_beside_the_database_is_refused(production: dict[str, str], tmp_path: Path) -> None:
+    keyring = tmp_path / "db" / "keyring.json"
+    crypto.write_keyring(crypto.Keyring.generate(), keyring)
+    production["WJ_KEYS_FILE"] = str(keyring)
+
+    result = run([COMMAND, "check", "--deploy"], production, tmp_path)
+
+    assert result.returncode != 0
+    assert f"(wholejourney.E107) The keyring {keyring.resolve()} is in the database's folder" in result.stderr
+
+
+def test_settings_production_serve_refuses_to_start_unsafe(production: dict[str, str], tmp_path: Path) -> None:
+    production["WJ_REQUIRE_MFA"] = "false"
+    production["ALLOWED_HOSTS"] = "*"
+
+    # An address nothing can listen on: if the checks let it through, the server stops at once.
+    result = run([COMMAND, "serve", "--host", "256.0.0.1", "--no-worker"], production, tmp_path)
+
+    assert result.returncode != 0
+    assert "will not start with WJ_ENV=production" in result.stderr
+    assert "(wholejourney.E101) WJ_REQUIRE_MFA is off" in result.stderr
+    assert "(wholejourney.E103) ALLOWED_HOSTS accepts any host" in result.stderr
+    assert "Whole Journey on http" not in result.stdout  # nothing was started
+
+
+def test_settings_production_wsgi_application_refuses_to_load_unsafe(
+    production: dict[str, str], tmp_path: Path
+) -> None:
+    # What a gunicorn started by hand, without `serve`, does.
+    production["WJ_REQUIRE_MFA"] = "false"
+
+    result = run([sys.executable, "-c", "import wholejourney.wsgi"], production, tmp_path)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "(wholejourney.E101) WJ_REQUIRE_MFA is off" in result.stderr
+
+
+def test_settings_production_wsgi_application_loads_when_safe(production: dict[str, str], tmp_path: Path) -> None:
+    result = run([sys.executable, "-c", "import wholejourney.wsgi"], production, tmp_path)
+
+    assert result.returncode == 0, result.stderr
 
 
 def test_settings_secret_key_file_is_read(production: dict[str, str], tmp_path: Path) -> None:

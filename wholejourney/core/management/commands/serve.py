@@ -13,7 +13,10 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from wholejourney.core.checks import refuse_unsafe_production
 
 
 class Command(BaseCommand):
@@ -26,6 +29,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="Serve pages only (run `db_worker` elsewhere).")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # Before anything starts: in production, unsafe settings stop here with what to fix.
+        try:
+            refuse_unsafe_production()
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
         python = sys.executable
         web = [
             python, "-m", "gunicorn", "wholejourney.wsgi:application",
