@@ -3,12 +3,15 @@ by id among those the user may choose from (the same choices the page's form off
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet, TextChoices
 from django.utils.translation import gettext as _
 from ninja import Path, Schema
-from pydantic import Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from wholejourney.api.errors import ApiError
 from wholejourney.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -19,6 +22,20 @@ M = TypeVar("M", bound=Model)
 MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
+
+
+def _iso_day(value: Any) -> Any:
+    """A day as the pages take one: written year-month-day (2024-11-23), never a number, which
+    would be read as seconds since 1970 ("referred_on": 0 was recorded as 1 January 1970)."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return value.strip()
+    raise PydanticCustomError("day", str(_("Write the date as year-month-day, for example 2024-11-23.")))
+
+
+# Every date the API reads or writes.
+Day = Annotated[datetime.date, BeforeValidator(_iso_day)]
 
 
 class PageParams(Schema):

@@ -22,7 +22,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, responses
 from wholejourney.api.pagination import decode_cursor, next_cursor
-from wholejourney.api.schemas import Id, PageParams, PathId, inline_enum
+from wholejourney.api.schemas import Day, Id, PageParams, PathId, inline_enum
 from wholejourney.care import services
 from wholejourney.care.models import (
     EconomicServiceKind,
@@ -52,7 +52,7 @@ _NOT_DETAILS = {"id", "row_id", "client", "case", "recorded_by"}
 class ServiceOut(Schema):
     kind: str = Field(..., description="session, treatment, legal_service, legal_case, milestone, education, …")
     id: int
-    date: datetime.date
+    date: Day
     case_id: int | None
     details: dict[str, Any] = Field(..., description="The record's plain fields; never its notes.")
 
@@ -119,35 +119,35 @@ def _created(record: models.Model, day: datetime.date) -> Status[dict[str, Any]]
 
 class VisitIn(Schema):
     mode: VisitMode
-    visited_on: datetime.date
-    next_visit_on: datetime.date | None = None
+    visited_on: Day
+    next_visit_on: Day | None = None
     note: str = Note
 
 
 class LegalServiceIn(Schema):
     kind: LegalServiceKind
-    provided_on: datetime.date
+    provided_on: Day
     note: str = Note
 
 
 class EducationIn(Schema):
     level: EducationLevel
     kind: EducationKind
-    provided_on: datetime.date
+    provided_on: Day
     school_year: str = Field("", max_length=9, description="For example 2023-2024.")
     outcome: str = Field("", max_length=200)
 
 
 class EconomicServiceIn(Schema):
     kind: EconomicServiceKind
-    provided_on: datetime.date
+    provided_on: Day
     amount: Decimal | None = Field(None, max_digits=12, decimal_places=2)
     amount_usd: Decimal | None = Field(None, max_digits=10, decimal_places=2)
     note: str = Note
 
 
 class SessionIn(Schema):
-    held_on: datetime.date
+    held_on: Day
     client_ids: list[Id] = Field(..., min_length=1, max_length=50)
     format: SessionFormat = SessionFormat.INDIVIDUAL
     modality: Modality = Modality.TF_CBT
@@ -157,7 +157,7 @@ class SessionIn(Schema):
 
 class SessionOut(Schema):
     id: int
-    held_on: datetime.date
+    held_on: Day
     format: SessionFormat
     modality: Modality
     duration_minutes: int

@@ -20,7 +20,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, not_found, responses
 from wholejourney.api.pagination import cursor_page
-from wholejourney.api.schemas import Id, PageParams, PathId, inline_enum, pick
+from wholejourney.api.schemas import Day, Id, PageParams, PathId, inline_enum, pick
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.cases import selectors, services
@@ -56,7 +56,7 @@ Note = Field("", max_length=2000)
 class ClosureRequestOut(Schema):
     id: int
     status: ClosureStatus
-    closing_date: datetime.date
+    closing_date: Day
     reason: ClosureReason
     requested_at: datetime.datetime
     decided_at: datetime.datetime | None
@@ -69,18 +69,18 @@ class CaseOut(Schema):
     office: str
     team_id: int | None
     case_manager_id: int | None
-    opened_on: datetime.date
+    opened_on: Day
     referral_id: int | None
     primary_abuse_type: AbuseType
     trafficking_subtype: TraffickingSubtype | None
     status: CaseStatus
-    closed_on: datetime.date | None
+    closed_on: Day | None
     closure_reason: ClosureReason | None
     closure_requests: list[ClosureRequestOut]
 
 
 class CaseOpenIn(Schema):
-    opened_on: datetime.date
+    opened_on: Day
     primary_abuse_type: AbuseType
     trafficking_subtype: TraffickingSubtype | None = None
     team_id: Id | None = None
@@ -93,7 +93,7 @@ class CaseTransferIn(Schema):
 
 
 class ClosureRequestIn(Schema):
-    closing_date: datetime.date
+    closing_date: Day
     reason: ClosureReason
     note: str = Note
 
@@ -104,7 +104,7 @@ class ClosureDecisionIn(Schema):
 
 
 class CaseReopenIn(Schema):
-    reopened_on: datetime.date
+    reopened_on: Day
     reason: str = Field(..., max_length=2000)
 
 
@@ -243,8 +243,8 @@ class PlacementOut(Schema):
     id: int
     case_id: int
     kind: PlacementKind
-    start: datetime.date
-    end: datetime.date | None
+    start: Day
+    end: Day | None
     foster_family_id: int | None
     organisation_id: int | None
     is_reintegration: bool
@@ -252,14 +252,14 @@ class PlacementOut(Schema):
 
 class PlacementIn(Schema):
     kind: PlacementKind
-    start: datetime.date
-    end: datetime.date | None = None
+    start: Day
+    end: Day | None = None
     foster_family_id: Id | None = None
     organisation_id: Id | None = None
 
 
 class PlacementEndIn(Schema):
-    end: datetime.date
+    end: Day
 
 
 def placement_out(placement: Placement) -> dict[str, Any]:
@@ -348,7 +348,7 @@ class ReferralRow(Schema):
     direction: ReferralDirection
     source: ReferralSource
     organisation_id: int | None
-    referred_on: datetime.date
+    referred_on: Day
     urgency: Urgency
     status: ReferralStatus
     client_id: int | None
@@ -370,7 +370,7 @@ class ReferralOut(ReferralRow):
 
 
 class ReferralIn(Schema):
-    referred_on: datetime.date
+    referred_on: Day
     source: ReferralSource = ReferralSource.ORGANISATION
     organisation_id: Id | None = None
     urgency: Urgency = Urgency.NORMAL
@@ -386,7 +386,7 @@ class ReferralAcceptIn(Schema):
     """Link the referral to a client in your caseload (`client_id`), or register the person
     (`identity`, with `duplicate_reason` when a possible match exists), and open their case."""
 
-    opened_on: datetime.date
+    opened_on: Day
     primary_abuse_type: AbuseType
     trafficking_subtype: TraffickingSubtype | None = None
     team_id: Id | None = None
@@ -398,7 +398,7 @@ class ReferralAcceptIn(Schema):
 
 class ReferralSendIn(Schema):
     organisation_id: Id
-    referred_on: datetime.date
+    referred_on: Day
     reason: str = Note
 
 
@@ -408,7 +408,7 @@ class ReferralStatusIn(Schema):
 
 class PartnerReferralRow(Schema):
     id: int
-    referred_on: datetime.date
+    referred_on: Day
     urgency: Urgency
     status: ReferralStatus
     created_at: datetime.datetime
@@ -420,7 +420,7 @@ class PartnerReferralPage(Schema):
 
 
 class PartnerReferralIn(Schema):
-    referred_on: datetime.date
+    referred_on: Day
     urgency: Urgency = Urgency.NORMAL
     reason: str = Note
     person: PersonIn

@@ -18,7 +18,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, ErrorOut, responses
 from wholejourney.api.pagination import cursor_page
-from wholejourney.api.schemas import Id, PageParams, PathId, pick
+from wholejourney.api.schemas import Day, Id, PageParams, PathId, pick
 from wholejourney.cases import selectors as case_selectors
 from wholejourney.cases.models import CaseStatus, PlacementKind
 from wholejourney.clients import selectors, services
@@ -69,7 +69,7 @@ class ClientOut(Schema):
     family_name_latin: str
     given_name_latin: str
     aliases: list[str]
-    date_of_birth: datetime.date | None
+    date_of_birth: Day | None
     birth_year: int | None
     birth_year_estimated: bool
     sex: Sex
@@ -88,7 +88,7 @@ class IdentityIn(Schema):
     family_name_latin: str = Name
     given_name_latin: str = Name
     aliases: list[str] = Field(default_factory=list, max_length=20)
-    date_of_birth: datetime.date | None = None
+    date_of_birth: Day | None = None
     birth_year: int | None = Field(None, description="When the date of birth is not known; an estimate.")
     sex: Sex = Sex.UNKNOWN
     gender: Gender = Gender.NOT_SPECIFIED
@@ -116,7 +116,7 @@ class ClientPatch(Schema):
     family_name_latin: str | None = Field(None, max_length=120)
     given_name_latin: str | None = Field(None, max_length=120)
     aliases: list[str] | None = Field(None, max_length=20)
-    date_of_birth: datetime.date | None = None
+    date_of_birth: Day | None = None
     birth_year: int | None = None
     sex: Sex | None = None
     gender: Gender | None = None

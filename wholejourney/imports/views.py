@@ -16,8 +16,9 @@ from wholejourney.accounts.permissions import requires
 from wholejourney.accounts.roles import Permission
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.imports import format as fmt
+from wholejourney.imports import forms as import_forms
 from wholejourney.imports import selectors, tasks
-from wholejourney.imports.forms import MAX_UPLOAD_BYTES, UploadForm
+from wholejourney.imports.forms import UploadForm
 from wholejourney.imports.template import template_workbook
 
 
@@ -28,7 +29,11 @@ class InMemoryUpload(MemoryFileUploadHandler):
     def handle_raw_input(
         self, input_data: Any, META: Any, content_length: int, boundary: Any, encoding: Any = None
     ) -> None:  # noqa: N803
-        self.activated = content_length <= MAX_UPLOAD_BYTES + 1024 * 1024
+        self.activated = not _too_large(content_length)
+
+
+def _too_large(content_length: int) -> bool:
+    return content_length > import_forms.MAX_UPLOAD_BYTES + import_forms.UPLOAD_ENVELOPE_BYTES
 
 
 @requires(Permission.IMPORT_DATA)
@@ -43,7 +48,8 @@ def upload(request: AuthedHttpRequest) -> HttpResponse:
 @csrf_protect
 def _upload(request: AuthedHttpRequest) -> HttpResponse:
     offices = selectors.offices_importable_by(request.user)
-    form = UploadForm(request.POST or None, request.FILES or None, offices=offices)
+    too_large = request.method == "POST" and _too_large(int(request.META.get("CONTENT_LENGTH") or 0))
+    form = UploadForm(request.POST or None, request.FILES or None, offices=offices, too_large=too_large)
     if request.method == "POST" and form.is_valid():
         upload_file = request.FILES["workbook"]
         try:

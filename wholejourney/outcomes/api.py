@@ -15,7 +15,7 @@ from pydantic import Field
 from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import responses
-from wholejourney.api.schemas import PathId, inline_enum
+from wholejourney.api.schemas import Day, PathId, inline_enum
 from wholejourney.care.models import Domain
 from wholejourney.clients import selectors as client_selectors
 from wholejourney.clients.api import client_for
@@ -50,7 +50,7 @@ class AssessmentOut(Schema):
     id: int
     case_id: int
     kind: AssessmentKind
-    assessed_on: datetime.date
+    assessed_on: Day
     instrument: str
     protection_score: Decimal
     wellbeing_score: Decimal
@@ -60,13 +60,13 @@ class AssessmentOut(Schema):
 
 
 class AssessmentIn(Schema):
-    assessed_on: datetime.date
+    assessed_on: Day
     answers: dict[str, int] = Field(..., description="The score of every item of the current instrument, by code.")
     note: str = Field("", max_length=4000)
 
 
 class CrisisIn(Schema):
-    occurred_on: datetime.date
+    occurred_on: Day
     domains: list[Domain] = Field(..., max_length=4)
     severity: CrisisSeverity
     what_happened: str = Field(..., max_length=4000)
@@ -76,13 +76,13 @@ class CrisisIn(Schema):
 class CrisisOut(Schema):
     id: int
     case_id: int
-    occurred_on: datetime.date
+    occurred_on: Day
     domains: list[Domain]
     severity: CrisisSeverity
 
 
 class ClockEventOut(Schema):
-    day: datetime.date
+    day: Day
     kind: str = Field(..., description="start, reset or whole")
     reasons: list[str] = Field(..., description="For a reset: crisis:<domain> or assessment:<domain>.")
     required_months: int | None
@@ -90,10 +90,10 @@ class ClockEventOut(Schema):
 
 class ClockOut(Schema):
     state: str = Field(..., description="not_started, running or whole")
-    as_of: datetime.date
-    run_started_on: datetime.date | None
+    as_of: Day
+    run_started_on: Day | None
     required_months: int
-    whole_on: datetime.date | None
+    whole_on: Day | None
     days_elapsed: int
     days_required: int
     whole_dates: list[datetime.date]

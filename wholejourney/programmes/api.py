@@ -8,7 +8,6 @@ Participants are listed by what the reports count (group, sex, age band, place),
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, responses
 from wholejourney.api.pagination import cursor_page
-from wholejourney.api.schemas import PageParams, PathId, inline_enum
+from wholejourney.api.schemas import Day, PageParams, PathId, inline_enum
 from wholejourney.core.models import Office
 from wholejourney.programmes import selectors, services
 from wholejourney.programmes.models import Activity, ActivityKind, Campaign, TrainingTopic
@@ -46,7 +45,7 @@ class ActivityOut(Schema):
     office: str
     kind: ActivityKind
     topic: TrainingTopic | None
-    held_on: datetime.date
+    held_on: Day
     place: str
     external_ref: str
     attendance: int
@@ -59,7 +58,7 @@ class ActivityPage(Schema):
 
 class ActivityIn(Schema):
     kind: ActivityKind
-    held_on: datetime.date
+    held_on: Day
     topic: TrainingTopic | None = None
     place: str = Field("", max_length=120)
     external_ref: str = Field("", max_length=64, description="Your reference: the same one finds the same activity.")
@@ -97,7 +96,7 @@ class CampaignOut(Schema):
     office: str
     kind: CampaignKind
     topics: list[str]
-    held_on: datetime.date
+    held_on: Day
     place: str
     adults_female: int
     adults_male: int
@@ -112,7 +111,7 @@ class CampaignPage(Schema):
 
 class CampaignIn(Schema):
     kind: CampaignKind
-    held_on: datetime.date
+    held_on: Day
     topics: list[TrainingTopic] = Field(default_factory=list, max_length=10)
     place: str = Field("", max_length=120)
     adults_female: int = Field(0, ge=0, le=1_000_000)

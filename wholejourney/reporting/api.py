@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +13,7 @@ from pydantic import Field
 from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow
 from wholejourney.api.errors import ApiError, not_found, responses
+from wholejourney.api.schemas import Day
 from wholejourney.core.models import Office
 from wholejourney.reporting.registry import Period, all_metrics
 from wholejourney.reporting.services import report_figures
@@ -22,8 +22,8 @@ router = Router(tags=["reports"])
 
 
 class PeriodOut(Schema):
-    start: datetime.date
-    end: datetime.date
+    start: Day
+    end: Day
 
 
 class FigureOut(Schema):
@@ -65,8 +65,8 @@ def _office(user: Any, code: str | None) -> Office | None:
 def figures(
     request: HttpRequest,
     year: int | None = None,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
     office: str | None = None,
 ) -> dict[str, Any]:
     """The report's figures, computed from the records, for `year` or from `start` to `end`."""

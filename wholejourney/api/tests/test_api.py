@@ -20,6 +20,7 @@ from wholejourney.api.services import token_revoke
 from wholejourney.api.tests.conftest import Api
 from wholejourney.api.tests.factories import token_for
 from wholejourney.audit.models import AuditEvent
+from wholejourney.cases.models import Referral
 from wholejourney.cases.tests import factories as case_factories
 from wholejourney.clients import services as client_services
 from wholejourney.clients.models import Client
@@ -521,3 +522,22 @@ def test_registration_through_the_api_follows_the_programmes_rules(cast: Cast, a
     assert set(_error(refused)["fields"]) == {"sex", "date_of_birth", "phone_numbers"}
     assert accepted.status_code == 201, accepted.content
     assert Client.objects.get(code=accepted.json()["code"]).phone_numbers == ["012 345 678"]
+
+
+@pytest.mark.parametrize("day", [0, 1700000000, "0", "23/11/2024", True])
+def test_a_date_is_written_year_month_day_never_a_number(cast: Cast, api_as: MakeApi, day: Any) -> None:
+    """`"referred_on": 0` was recorded as 1 January 1970: a number is seconds since 1970 to the parser."""
+    writer = api_as(cast.case_manager, write=True)
+
+    response = writer.post("/referrals", {"referred_on": day, "source": "self", "person": {"name": "Someone"}})
+
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["fields"]["referred_on"] == ["Write the date as year-month-day, for example 2024-11-23."]
+    assert not Referral.objects.exists()
+    assert (
+        writer.post(
+            "/referrals", {"referred_on": "2024-11-23", "source": "self", "person": {"name": "Someone"}}
+        ).status_code
+        == 201
+    )

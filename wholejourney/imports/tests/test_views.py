@@ -79,3 +79,22 @@ def test_upload_of_a_non_workbook_is_refused_by_the_form(client: HttpClient, cas
     response = client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": junk})
 
     assert "workbook" in response.context["form"].errors
+
+
+def test_an_upload_over_the_limit_is_told_the_limit_not_that_the_file_is_missing(
+    client: HttpClient, cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wholejourney.imports import forms as import_forms
+
+    # 3 MB against a limit of 1 MB (and its envelope of 1 MB): the file is never read.
+    monkeypatch.setattr(import_forms, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    client.force_login(cast.admin)
+    big = io.BytesIO(b"PK\x03\x04" + b"\0" * (3 * 1024 * 1024))
+    big.name = "office.xlsx"
+
+    response = client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": big})
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors["workbook"]
+    assert errors == ["The file is larger than 1 MB, the most this page takes: import it with the command line."]
+    assert not Job.objects.exists()
