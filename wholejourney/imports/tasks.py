@@ -191,26 +191,29 @@ def upload_start(*, actor: User, office: Office, data: bytes, file_name: str, la
             office=office,
             message=_("Import of a workbook into %(office)s") % {"office": office.code},
         )
-        name = default_storage.save(
-            f"{UPLOAD_DIR}/import-{job.pk}.xlsx.enc", ContentFile(crypto.encrypt_master(data, _aad(job.pk)).encode())
-        )
+        # The file's name travels inside the encrypted upload, not in the task's arguments: the task
+        # queue's table is plain, and a file name can be a person's ("Sok Dara referral.xlsx").
+        sealed = crypto.encrypt_master(_pack(file_name[:255], data), _aad(job.pk))
+        name = default_storage.save(f"{UPLOAD_DIR}/import-{job.pk}.xlsx.enc", ContentFile(sealed.encode()))
         job.result_file = name
         job.save(update_fields=["result_file"])
-        job_services.job_enqueue(
-            job=job,
-            task=office_import,
-            language=language,
-            file_name=file_name[:255],
-            sha256=hashlib.sha256(data).hexdigest(),
-        )
+        job_services.job_enqueue(job=job, task=office_import, language=language)
     return job
 
 
-def _read_upload(name: str, job_id: int) -> bytes:
+def _pack(file_name: str, data: bytes) -> bytes:
+    name = file_name.encode()
+    return len(name).to_bytes(2, "big") + name + data
+
+
+def _read_upload(name: str, job_id: int) -> tuple[str, bytes]:
+    """The uploaded file's name and its bytes, decrypted."""
     with default_storage.open(name) as handle:
         token = handle.read().decode()
     _kind, kid, body = crypto.parse(token)
-    return crypto.decrypt_master(kid, body, _aad(job_id))
+    packed = crypto.decrypt_master(kid, body, _aad(job_id))
+    length = int.from_bytes(packed[:2], "big")
+    return packed[2 : 2 + length].decode(), packed[2 + length :]
 
 
 class JobProgress:
@@ -251,19 +254,21 @@ class JobProgress:
 
 
 @task()
-def office_import(job_id: int, language: str, file_name: str, sha256: str) -> None:
+def office_import(job_id: int, language: str) -> None:
+    """Only ids and the language travel in the task's arguments (its table is not encrypted)."""
     with translation.override(language):
-        _run_job(job_id, file_name, sha256)
+        _run_job(job_id)
 
 
-def _run_job(job_id: int, file_name: str, sha256: str) -> None:
+def _run_job(job_id: int) -> None:
     job = Job.objects.select_related("created_by", "office").get(pk=job_id)
     upload = job.result_file
     job.result_file = ""
     job.save(update_fields=["result_file"])
     try:
         assert job.office is not None  # noqa: S101 - upload_start always names it
-        data = _read_upload(upload, job_id)
+        file_name, data = _read_upload(upload, job_id)
+        sha256 = hashlib.sha256(data).hexdigest()
         job_services.job_progress(job_id=job_id, done=0, message=_("Checking the workbook"))
         try:
             source: reader.Source | None = reader.open_bytes(data)

@@ -98,3 +98,34 @@ def test_an_upload_over_the_limit_is_told_the_limit_not_that_the_file_is_missing
     errors = response.context["form"].errors["workbook"]
     assert errors == ["The file is larger than 1 MB, the most this page takes: import it with the command line."]
     assert not Job.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes the connections it used, as in production
+def test_an_uploaded_file_name_is_in_no_table_in_the_clear(
+    client: HttpClient, cast: Cast, settings: Any, tmp_path: Path
+) -> None:
+    """The task queue's table is plain: its arguments are the job's id and the language only; the
+    file name travels inside the encrypted upload and is kept encrypted on the import's record."""
+    from django.core.management import call_command
+
+    from wholejourney.core.tests.test_logs import plain_text_in_database
+    from wholejourney.imports.models import ImportRun
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    client.force_login(cast.admin)
+    workbook = _workbook(EXAMPLES)
+    workbook.name = "Zzsentinelqx referral of Sok Dara.xlsx"
+
+    client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": workbook})
+    queued = [place for place in plain_text_in_database() if "zzsentinelqx" in place[2].casefold()]
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    done = [place for place in plain_text_in_database() if "zzsentinelqx" in place[2].casefold()]
+
+    assert queued == [] and done == []
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.SUCCEEDED
+    assert run.file_name == "Zzsentinelqx referral of Sok Dara.xlsx"
