@@ -49,6 +49,11 @@ class ConfirmAuthenticatorForm(forms.Form):
 
 
 class NewPasswordForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     new_password1 = forms.CharField(
         label=_("New password"),
         strip=False,
@@ -58,6 +63,14 @@ class NewPasswordForm(forms.Form):
     new_password2 = forms.CharField(
         label=_("New password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
+
+    def __init__(self, *args: Any, forced: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if forced:
+            # After an administrator's reset, the password they gave is the current one.
+            field = self.fields["current_password"]
+            field.label = _("One-time password")
+            field.help_text = _("The password your administrator gave you.")
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}

@@ -10,14 +10,14 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage import default_storage
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
-from wholejourney.accounts.permissions import is_verified
+from wholejourney.accounts.permissions import needs_second_factor
 
 LOGIN_AT = "wj_login_at"
 SEEN_AT = "wj_seen_at"
@@ -80,38 +80,65 @@ class SessionLimitsMiddleware:
         return self.get_response(request)
 
 
-# Pages a signed-in user may open before passing the second factor or changing a temporary password.
-_GATE_OPEN_URL_NAMES = (
-    "accounts:mfa_verify",
-    "accounts:mfa_setup",
-    "accounts:logout",
-    "accounts:password_change",
-    "core:set_language",
-)
+def second_factor_pending(request: HttpRequest) -> bool:
+    """Whether the signed-in user has given the password but not yet the second factor it needs.
+
+    Read from the request, where `TwoFactorRequiredMiddleware` leaves it, so it is worked out once."""
+    return bool(getattr(request, "wj_second_factor_pending", False))
+
+
+# Between the password and the second factor, these pages and nothing else: the second factor
+# (verify, or enrol when required and none is set up) and signing out. The language switch only
+# sets the browser's cookie then (see `core.views.set_language`); it changes nothing on the account.
+_SECOND_FACTOR_OPEN = ("accounts:mfa_verify", "accounts:mfa_setup", "accounts:logout", "core:set_language")
+# After both factors, a password set by an administrator must be replaced before anything else.
+# The enrolment page stays open so that recovery codes made just now are shown.
+_NEW_PASSWORD_OPEN = ("accounts:password_change", "accounts:mfa_setup", "accounts:logout", "core:set_language")
+
+
+_API_PREFIX = "/api/"
+
+
+def _step_response(request: HttpRequest, url_name: str, api_message: str) -> HttpResponse:
+    """Send the person to the step they must finish; the API and htmx get answers they can use."""
+    if request.path.startswith(_API_PREFIX):
+        # The API's own error format; a redirect to an HTML page would mean nothing to a script.
+        body = {"error": {"code": "unauthenticated", "message": api_message, "fields": {}}}
+        return JsonResponse(body, status=401)
+    if request.headers.get("HX-Request") == "true":
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse(url_name)
+        return response
+    return redirect(url_name)
 
 
 class TwoFactorRequiredMiddleware:
-    """Until the second factor is passed, a signed-in user reaches only the pages that get them through it."""
+    """Sign-in steps in order: password, then second factor, then (after a reset) a new password.
+
+    An allow-list: until a step is finished, only the pages of that step and signing out answer;
+    every other URL, pages, htmx partials and the API alike, sends the person back to the step."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self._open_paths: set[str] | None = None
+        self._paths: dict[tuple[str, ...], frozenset[str]] = {}
 
-    def _is_open(self, request: HttpRequest) -> bool:
-        if self._open_paths is None:
-            self._open_paths = {reverse(name) for name in _GATE_OPEN_URL_NAMES}
-        return request.path in self._open_paths or request.path.startswith(settings.STATIC_URL)
+    def _is_open(self, request: HttpRequest, names: tuple[str, ...]) -> bool:
+        # Reversed at the first request, not at start-up, when the URLconf may not be loaded yet.
+        if names not in self._paths:
+            self._paths[names] = frozenset(reverse(name) for name in names)
+        return request.path in self._paths[names] or request.path.startswith(settings.STATIC_URL)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and not self._is_open(request):
-            if not is_verified(user):
-                if user_has_device(user, confirmed=True):
-                    return redirect("accounts:mfa_verify")
-                if settings.WJ_REQUIRE_MFA:
-                    return redirect("accounts:mfa_setup")
-            if user.must_change_password:  # type: ignore[union-attr]
-                return redirect("accounts:password_change")
+        if not user.is_authenticated:
+            return self.get_response(request)
+        if needs_second_factor(user):
+            request.wj_second_factor_pending = True  # type: ignore[attr-defined]
+            if not self._is_open(request, _SECOND_FACTOR_OPEN):
+                step = "accounts:mfa_verify" if user_has_device(user, confirmed=True) else "accounts:mfa_setup"
+                return _step_response(request, step, _("Finish signing in with your second factor first."))
+        elif user.must_change_password and not self._is_open(request, _NEW_PASSWORD_OPEN):  # type: ignore[union-attr]
+            return _step_response(request, "accounts:password_change", _("Choose your own password first."))
         return self.get_response(request)
 
 
@@ -122,7 +149,9 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
+        # Before the second factor the browser's language applies, as before sign-in: the account
+        # is not the person's to use yet.
+        if request.user.is_authenticated and not second_factor_pending(request):
             language = request.user.language  # type: ignore[union-attr]
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django_otp import user_has_device
 
 from wholejourney.accounts.roles import ROLE_PERMISSIONS, Permission, Role
 
@@ -39,6 +41,14 @@ def is_verified(user: Any) -> bool:
     """Whether the user passed the second factor in this session (set by django-otp's middleware)."""
     check = getattr(user, "is_verified", None)
     return bool(check()) if callable(check) else False
+
+
+def needs_second_factor(user: Any) -> bool:
+    """Whether a signed-in user has given only the password so far: they have an authenticator,
+    or two-factor sign-in is required, and have not passed it in this session."""
+    if not getattr(user, "is_authenticated", False) or is_verified(user):
+        return False
+    return bool(settings.WJ_REQUIRE_MFA) or user_has_device(user, confirmed=True)
 
 
 # Roles that see every client of their office, not only their team's caseload.

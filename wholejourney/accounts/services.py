@@ -30,6 +30,8 @@ from wholejourney.audit.services import audit_record
 from wholejourney.core.models import Office
 from wholejourney.partners.models import Organisation
 
+WRONG_CURRENT_PASSWORD = gettext_lazy("That is not your current password.")
+WRONG_ONE_TIME_PASSWORD = gettext_lazy("That is not the one-time password your administrator gave you.")
 PARTNER_NEEDED = gettext_lazy("A partner referrer needs a partner organisation: choose the one they refer for.")
 
 
@@ -197,7 +199,14 @@ def user_reset_mfa(*, actor: User, user: User) -> None:
         audit_record(actor=actor, action=AuditEvent.Action.MFA_RESET, target=user, changed_fields=["two_factor"])
 
 
-def user_change_own_password(*, user: User, password: str) -> None:
+def user_change_own_password(*, user: User, current_password: str, password: str) -> None:
+    """Replace the user's own password, given the current one: after an administrator's reset,
+    the one-time password they gave. Someone with only an open session, or only past the
+    password step, cannot lock the owner out. A wrong current password is refused and audited."""
+    if not user.check_password(current_password):
+        audit_record(actor=user, action=AuditEvent.Action.FAILED_LOGIN, target=user, changed_fields=["password"])
+        wrong = WRONG_ONE_TIME_PASSWORD if user.must_change_password else WRONG_CURRENT_PASSWORD
+        raise ValidationError({"current_password": wrong})
     validate_password(password, user)
     with transaction.atomic():
         user.set_password(password)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from wholejourney.accounts import services as account_services
 from wholejourney.accounts.forms import LanguageForm
+from wholejourney.accounts.middleware import second_factor_pending
 from wholejourney.accounts.permissions import Permission, public, requires
 from wholejourney.core import due, selectors
 from wholejourney.core.http import AuthedHttpRequest
@@ -62,7 +63,8 @@ def set_language(request: HttpRequest) -> HttpResponse:
     response = redirect(target)
     if form.is_valid():
         language = form.cleaned_data["language"]
-        if request.user.is_authenticated:
+        # Before the second factor, only the browser's cookie: the password alone changes nothing saved.
+        if request.user.is_authenticated and not second_factor_pending(request):
             account_services.user_set_language(user=request.user, language=language)
         translation.activate(language)
         response.set_cookie(

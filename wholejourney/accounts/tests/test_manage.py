@@ -215,7 +215,12 @@ def test_manage_password_reset_forces_a_new_password_at_next_sign_in(client: Cli
     blocked = client.get("/manage/staff/")
     home = client.get("/")
     changed = client.post(
-        "/accounts/password/", {"new_password1": "my-own-new-passphrase", "new_password2": "my-own-new-passphrase"}
+        "/accounts/password/",
+        {
+            "current_password": temporary,
+            "new_password1": "my-own-new-passphrase",
+            "new_password2": "my-own-new-passphrase",
+        },
     )
 
     assert old_password.status_code == 200
@@ -230,7 +235,10 @@ def test_manage_forced_password_change_refuses_a_weak_password(client: Client, c
     temporary = services.user_reset_password(actor=cast.admin, user=cast.case_manager)
     sign_in(client, "cm", temporary)
 
-    response = client.post("/accounts/password/", {"new_password1": "password", "new_password2": "password"})
+    response = client.post(
+        "/accounts/password/",
+        {"current_password": temporary, "new_password1": "password", "new_password2": "password"},
+    )
 
     assert response.status_code == 200
     assert "This password is too common." in response.content.decode()
@@ -273,7 +281,12 @@ def test_manage_mfa_reset_sends_the_person_to_enrol_again(client: Client, cast: 
 def test_manage_mfa_reset_ends_a_session_whose_password_was_changed(client: Client, cast: Cast) -> None:
     sign_in(client, "cm")
     client.post(
-        "/accounts/password/", {"new_password1": "my-own-new-passphrase", "new_password2": "my-own-new-passphrase"}
+        "/accounts/password/",
+        {
+            "current_password": PASSWORD,
+            "new_password1": "my-own-new-passphrase",
+            "new_password2": "my-own-new-passphrase",
+        },
     )
     enrol(cast.case_manager)
 

@@ -236,9 +236,9 @@ def test_user_reset_mfa_by_office_admin_of_another_office_is_denied(cast: Cast) 
 
 
 def test_user_change_own_password_clears_the_forced_change(cast: Cast) -> None:
-    services.user_reset_password(actor=cast.admin, user=cast.case_manager)
+    temporary = services.user_reset_password(actor=cast.admin, user=cast.case_manager)
 
-    services.user_change_own_password(user=cast.case_manager, password=GOOD_PASSWORD)
+    services.user_change_own_password(user=cast.case_manager, current_password=temporary, password=GOOD_PASSWORD)
 
     user = User.objects.get(pk=cast.case_manager.pk)
     assert user.check_password(GOOD_PASSWORD)
@@ -247,7 +247,7 @@ def test_user_change_own_password_clears_the_forced_change(cast: Cast) -> None:
 
 def test_user_change_own_password_refuses_a_short_one(cast: Cast) -> None:
     with pytest.raises(ValidationError):
-        services.user_change_own_password(user=cast.case_manager, password="short")
+        services.user_change_own_password(user=cast.case_manager, current_password=PASSWORD, password="short")
 
     assert User.objects.get(pk=cast.case_manager.pk).check_password(PASSWORD)
 

@@ -116,7 +116,10 @@ def test_session_expired_on_a_form_post_returns_home_after_sign_in(client: Clien
     sign_in(client, cast.case_manager)
     backdate(client, seen=31 * 60)
 
-    response = client.post("/accounts/password/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(
+        "/accounts/password/",
+        {"current_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
 
     assert response["Location"] == f"{LOGIN}?next=/"
     assert User.objects.get(pk=cast.case_manager.pk).check_password(PASSWORD)
@@ -159,7 +162,10 @@ def test_session_deactivation_leaves_other_users_signed_in(cast: Cast) -> None:
 
 def test_session_after_own_password_change_is_still_ended_by_deactivation(client: Client, cast: Cast) -> None:
     sign_in(client, cast.case_manager)
-    client.post("/accounts/password/", {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    client.post(
+        "/accounts/password/",
+        {"current_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    )
     key = client.session.session_key
 
     deactivate(cast.admin, cast.case_manager)

@@ -6,9 +6,11 @@ import base64
 import time
 from typing import Any
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +26,7 @@ from wholejourney.accounts import services
 from wholejourney.accounts.forms import CodeForm, ConfirmAuthenticatorForm, NewPasswordForm, SignInForm
 from wholejourney.accounts.middleware import LOGIN_AT, SEEN_AT
 from wholejourney.accounts.models import RecoveryCode, RecoveryCodeDevice
-from wholejourney.accounts.permissions import Permission, is_verified, public, requires
+from wholejourney.accounts.permissions import Permission, is_verified, needs_second_factor, public, requires
 from wholejourney.accounts.qr import qr_svg
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
@@ -177,22 +179,50 @@ def recovery_codes_new(request: AuthedHttpRequest) -> HttpResponse:
     return redirect("accounts:mfa_setup")
 
 
+def _end_session_locked_out(request: AuthedHttpRequest) -> HttpResponse:
+    """Too many wrong current passwords: whoever holds this session loses it, as at sign-in."""
+    audit_record(actor=request.user, action=AuditEvent.Action.LOGOUT, target=request.user)
+    if request.session.session_key:
+        services.session_forget(session_key=request.session.session_key)
+    logout(request)
+    return lockout_response(request, {})
+
+
 @requires(Permission.SIGNED_IN)
-@sensitive_post_parameters("new_password1", "new_password2")
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
 def password_change(request: AuthedHttpRequest) -> HttpResponse:
-    form = NewPasswordForm(request.POST or None)
+    """Change one's own password, giving the current one (after a reset, the one-time password)."""
+    user = request.user
+    if needs_second_factor(user):
+        # The sign-in gate keeps this page closed before the second factor; never a way round it.
+        return redirect("accounts:mfa_verify")
+    # Wrong current passwords count toward the sign-in lockout (django-axes): this page is no oracle.
+    credentials = {"username": user.get_username()}
+    if request.method == "POST" and not AxesProxyHandler.is_allowed(request, credentials):
+        return _end_session_locked_out(request)
+    form = NewPasswordForm(request.POST or None, forced=user.must_change_password)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_change_own_password(user=request.user, password=form.cleaned_data["new_password1"])
+            services.user_change_own_password(
+                user=user,
+                current_password=form.cleaned_data["current_password"],
+                password=form.cleaned_data["new_password1"],
+            )
         except ValidationError as exc:
-            form.add_error("new_password1", exc)
+            if hasattr(exc, "error_dict"):  # the current password was wrong (named by field)
+                form.add_error(None, exc)
+                user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+                if getattr(request, "axes_locked_out", False):
+                    return _end_session_locked_out(request)
+            else:
+                form.add_error("new_password1", exc)
         else:
             old_key = request.session.session_key
-            update_session_auth_hash(request, request.user)
+            update_session_auth_hash(request, user)
             # The session now has a new key: register it, or deactivation and resets would miss it.
             if old_key:
                 services.session_forget(session_key=old_key)
-            services.session_register(user=request.user, session_key=request.session.session_key or "")
+            services.session_register(user=user, session_key=request.session.session_key or "")
             messages.success(request, _("Your password is changed."))
             return redirect("accounts:account")
     return render(request, "accounts/password_change.html", {"form": form})
