@@ -30,6 +30,7 @@ from django.db.models.functions import Greatest, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.accounts.permissions import caseload_filter
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.clients.duplicates import kept_for_code
@@ -127,7 +128,19 @@ def _word_score(query: Query, word: str) -> Any:
 _CATEGORY_VISIBLE, _CATEGORY_OFFICE, _CATEGORY_ELSEWHERE = 0, 1, 2
 
 
-def _token_matches(query: Query, user: Any, visible_clients: QuerySet[Client], *, strong_only: bool) -> _Matches:
+def _on_client(condition: Q) -> Q:
+    """A filter on clients as a filter on their search tokens (each field through `client__`)."""
+    moved = Q(_connector=condition.connector, _negated=condition.negated)
+    for child in condition.children:
+        if isinstance(child, Q):
+            moved.children.append(_on_client(child))
+        else:
+            field, value = child  # type: ignore[misc]  # a Q's leaves are (lookup, value) pairs
+            moved.children.append((f"client__{field}", value))
+    return moved
+
+
+def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, strong_only: bool) -> _Matches:
     """The clients with tokens of the query, scored in the database (the best match of each search
     word, summed), and only the best of each kind the page needs: a page and one more of those the
     user may open, of those in their office outside the caseload, and the strongest few elsewhere
@@ -147,7 +160,12 @@ def _token_matches(query: Query, user: Any, visible_clients: QuerySet[Client], *
     score = answered[0] if len(answered) == 1 else sum(answered[1:], answered[0])
     weakest = answered[0] if len(answered) == 1 else Least(*answered)
     own_office = user.office_id
-    visible = Q(client_id__in=visible_clients.order_by().values("pk"))
+    if within is None:
+        # The caseload's own filter on the joined client's columns: a subquery of the caseload
+        # would hash a director's whole office (90,000 ids) for every search.
+        visible = _on_client(caseload_filter(user))
+    else:
+        visible = Q(client_id__in=within.order_by().values("pk"))
     category = Case(
         When(visible, then=Value(_CATEGORY_VISIBLE)),
         When(Q(client__office_id=own_office) if own_office is not None else Q(), then=Value(_CATEGORY_OFFICE)),
@@ -189,7 +207,7 @@ def find_clients(
     query = query_of(text)
     kind = search_kind(text, query)
     visible_clients = within if within is not None else clients_visible_to(user)
-    matches = _token_matches(query, user, visible_clients, strong_only=strong_only)
+    matches = _token_matches(query, user, within, strong_only=strong_only)
     own_office = user.office_id
     candidates = {pk for pk, office in matches.office_of.items() if own_office is None or office == own_office}
     if strong_only:
