@@ -201,7 +201,9 @@ class ClientLookup(models.Model):
         plain = ["id", "client", "kind", "digest"]
 
     class Meta:
-        indexes = [models.Index(fields=["kind", "digest"], name="clientlookup_digest_idx")]
+        # The client's id in the index as well: a search reads thousands of tokens of a common
+        # name, and finds their clients in the index alone instead of a table row each.
+        indexes = [models.Index(fields=["kind", "digest", "client"], name="clientlookup_token_idx")]
         constraints = [models.UniqueConstraint(fields=["client", "kind", "digest"], name="clientlookup_unique")]
 
     def __str__(self) -> str:
