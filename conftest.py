@@ -3,6 +3,7 @@ database engine; the run's keyring and the demo organisation come from core/test
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -44,6 +45,38 @@ TEST_SETTINGS: dict[str, Any] = {
 def _fast_tests(settings: Any) -> None:
     for name, value in TEST_SETTINGS.items():
         setattr(settings, name, value)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Each test's audit checkpoints in a folder of their own (created only when one is written): a
+    checkpoint left by another test's database would make its trail look cut short."""
+    settings.WJ_AUDIT_CHECKPOINT_DIR = (
+        tmp_path_factory.getbasetemp() / "audit-checkpoints" / str(next(_checkpoint_dirs))
+    )
+
+
+_checkpoint_dirs = itertools.count()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_past_the_audit_truncate_guard() -> Iterator[None]:
+    """On PostgreSQL the audit table refuses TRUNCATE (audit migration 0005), which is how Django empties
+    the database after a transactional test: the test run's flush, alone, passes the guard."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no PostgreSQL driver: SQLite only
+        yield
+        return
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        guard = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_truncate"
+        original(self, [guard.format("DISABLE"), *sql_list, guard.format("ENABLE")])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        yield
 
 
 @pytest.fixture(scope="session")

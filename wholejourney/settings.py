@@ -171,6 +171,12 @@ AXES_LOCKOUT_CALLABLE = "wholejourney.accounts.views.auth.lockout_response"
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "code"]
 
+# The audit trail's signed checkpoints (docs/security.md, "Audit trail"): one directory per database.
+# Production puts it where the database's user cannot write (another machine's share, another user's folder).
+WJ_AUDIT_CHECKPOINT_DIR = Path(env("WJ_AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
+# audit_record writes a checkpoint after every this many rows (0: only `audit checkpoint` and `audit verify`).
+WJ_AUDIT_CHECKPOINT_EVERY = env_int("WJ_AUDIT_CHECKPOINT_EVERY", default=1000)
+
 WJ_REQUIRE_MFA = env_bool("WJ_REQUIRE_MFA", default=True)
 OTP_TOTP_ISSUER = env("WJ_OTP_ISSUER") or "Whole Journey"
 

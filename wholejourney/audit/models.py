@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from wholejourney.core import crypto
 
 
 class AuditEvent(models.Model):
@@ -75,8 +78,17 @@ class AuditEvent(models.Model):
         ]  # fmt: skip
         return json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.prev_hash.encode() + b"|" + self.canonical()).hexdigest()
+    def _chained(self) -> bytes:
+        return self.prev_hash.encode() + b"|" + self.canonical()
+
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The row's MAC: HMAC-SHA256 under the audit key (from the keyring, never in the database) over the
+        previous row's MAC and this row, so rewriting a row and recomputing the rest needs the key."""
+        return hmac.new(key or crypto.audit_key(), self._chained(), hashlib.sha256).hexdigest()
+
+    def legacy_hash(self) -> str:
+        """The plain SHA-256 of rows written before the keyed MAC (before AuditChainHead.mac_from)."""
+        return hashlib.sha256(self._chained()).hexdigest()
 
 
 GENESIS_HASH = "0" * 64
@@ -88,9 +100,13 @@ class AuditChainHead(models.Model):
 
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # The first row chained with the keyed MAC: 1 in a database created with it; in an older one, the
+    # row after the last when migration 0004 ran (rows before it keep their plain SHA-256). Only a hint
+    # to `audit verify`, which trusts the value in a signed checkpoint over this one.
+    mac_from = models.BigIntegerField(default=1)
 
     class Privacy:
-        plain = ["id", "last_seq", "last_hash"]
+        plain = ["id", "last_seq", "last_hash", "mac_from"]
 
     def __str__(self) -> str:
         return f"audit chain at {self.last_seq}"

@@ -18,6 +18,7 @@ from django.apps import AppConfig
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from wholejourney.core import crypto
 
@@ -159,6 +160,41 @@ def check_keyring(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any)
             )
         )
     return errors
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_audit_table_owner(app_configs: Sequence[AppConfig] | None = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The app's database role should own no table: an owner (or a superuser) can drop the audit table's
+    guards and rewrite it. Not a production-tag check, so starting the server asks the database nothing."""
+    if not _in_production() or connection.vendor != "postgresql":
+        return []
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_get_userbyid(c.relowner) = current_user OR r.rolsuper FROM pg_class c, pg_roles r "
+                "WHERE c.relname = 'audit_auditevent' AND c.relkind = 'r' AND r.rolname = current_user"
+            )
+            row = cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 (no database to ask must not stop the other checks)
+        return [
+            checks.Warning(
+                f"Could not ask the database who owns the audit table: {exc}",
+                hint="Run `wholejourney check --deploy` again where the database can be reached.",
+                id="wholejourney.W111",
+            )
+        ]
+    if row is None or not row[0]:
+        return []
+    return [
+        checks.Warning(
+            f"The app connects to PostgreSQL as {connection.settings_dict.get('USER') or 'a role'} that owns the "
+            "audit table (or is a superuser): it can drop the table's guards and rewrite or empty the trail, "
+            "which only the signed checkpoints would then reveal.",
+            hint="Run migrations as the owner and let the app connect as a role that owns no table "
+            "(docs/security.md, 'A database role that owns nothing').",
+            id="wholejourney.W110",
+        )
+    ]
 
 
 def refuse_unsafe_production() -> None:

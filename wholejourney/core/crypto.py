@@ -8,6 +8,10 @@ SECRET_KEY. The keyring holds:
   the per-client data keys;
 - one blind-index key (`index_key`), separate from the master keys, for the HMAC search tokens.
 
+The audit trail's MAC key is derived from the index key (`audit_key`): like the index key it is never
+rotated, and deriving it keeps every existing keyring valid. HKDF keys its first step with a fixed
+salt, not with the index key, so no blind-index token (HMAC under the index key) can equal it.
+
 A ciphertext names the key it needs, and is bound by associated data to the model, field and row
 it belongs to, so a value copied to another row or column fails to decrypt:
 
@@ -28,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -184,6 +190,18 @@ def retire_master_key(kid: str) -> None:
     ring.retired.append(kid)
     write_keyring(ring, path)
     reset_keyring_cache()
+
+
+def audit_key() -> bytes:
+    """The key of the audit trail's HMAC chain and of its checkpoints (never stored in the database)."""
+    return _derive_audit_key(load_keyring().index_key)
+
+
+@functools.lru_cache(maxsize=4)
+def _derive_audit_key(index_key: bytes) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=_KEY_BYTES, salt=b"wholejourney audit", info=b"audit chain v1"
+    ).derive(index_key)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -206,3 +206,4 @@ def test_verify_notices_two_rows_swapped_by_raw_sql(cast: Cast) -> None:
     report = audit_verify()
 
     assert (report.ok, report.broken_seq) == (False, 3)
+    assert "the rows were reordered: it was written after the row now at 4" in report.reason

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from wholejourney.accounts.models import User
+from wholejourney.audit.services import audit_trail_wipe
 from wholejourney.demo.accounts import DEFAULT_DEMO_PASSWORD, DEMO_USERS, build_accounts, demo_password
 from wholejourney.demo.office import build_demo_office
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         call_command("migrate", interactive=False, verbosity=0)
         if options["reset"]:
-            call_command("flush", interactive=False, verbosity=0)
+            audit_trail_wipe()
         if User.objects.exists():
             self.stdout.write("The database already has accounts; leaving it as it is (use --reset to rebuild).")
         else:
