@@ -62,7 +62,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-seq"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # Recent events of one kind (the searches of the last minute, refusals of the week):
+            # without it, the search's rate limit read every event of the searching account.
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
