@@ -258,7 +258,7 @@ class Loader:
         from wholejourney.clients.models import ClientLookup
 
         rows = [
-            ClientLookup(client=client, kind=kind, digest=digest)
+            ClientLookup(client=client, office_id=client.office_id, kind=kind, digest=digest)
             for client in clients
             for kind, digest in sorted(client_tokens(client))
         ]

@@ -78,7 +78,7 @@ def build(args: argparse.Namespace) -> None:
     class Loader(caseload.Loader):
         def _lookups(self, clients: list[Any]) -> None:
             rows = [
-                ClientLookup(client=client, kind=kind, digest=digest)
+                ClientLookup(client=client, office_id=client.office_id, kind=kind, digest=digest)
                 for client in clients
                 for kind, digest in sorted(client_tokens(client))
             ]

@@ -367,7 +367,10 @@ def client_merge(*, actor: User, keep: Client, merged: Client) -> ClientMerge:
         keep.save()
         ClientLookup.objects.filter(client=keep).delete()
         ClientLookup.objects.bulk_create(
-            [ClientLookup(client=keep, kind=kind, digest=digest) for kind, digest in sorted(client_tokens(keep))]
+            [
+                ClientLookup(client=keep, office_id=keep.office_id, kind=kind, digest=digest)
+                for kind, digest in sorted(client_tokens(keep))
+            ]
         )
         merged.data_key.destroy()
         merged.erased_at = timezone.now()

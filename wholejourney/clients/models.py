@@ -193,17 +193,20 @@ class ClientLookup(models.Model):
     """A blind-index token of one of the client's names, phone numbers or ID numbers."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="lookups")
+    # The client's office, repeated: a search sorts matches into the user's office and the others
+    # from the index alone, without reading each client's row (benchmarks/search.py).
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", null=True, db_index=False)
     kind = models.CharField(max_length=16, choices=[(k.value, k.value) for k in IndexKind])
     digest = models.CharField(max_length=64)
 
     class Privacy:
         # HMAC digests: they reveal which clients share a value, not the value (core/blind_index.py).
-        plain = ["id", "client", "kind", "digest"]
+        plain = ["id", "client", "office", "kind", "digest"]
 
     class Meta:
-        # The client's id in the index as well: a search reads thousands of tokens of a common
-        # name, and finds their clients in the index alone instead of a table row each.
-        indexes = [models.Index(fields=["kind", "digest", "client"], name="clientlookup_token_idx")]
+        # The office and the client in the index as well: a search reads thousands of tokens of a
+        # common name and scores their clients from the index alone, instead of a row each.
+        indexes = [models.Index(fields=["kind", "digest", "office", "client"], name="clientlookup_search_idx")]
         constraints = [models.UniqueConstraint(fields=["client", "kind", "digest"], name="clientlookup_unique")]
 
     def __str__(self) -> str:

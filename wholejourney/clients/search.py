@@ -30,7 +30,7 @@ from django.db.models.functions import Greatest, Least, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from wholejourney.accounts.permissions import caseload_filter
+from wholejourney.accounts.permissions import OFFICE_WIDE_ROLES
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.clients.duplicates import kept_for_code
@@ -128,18 +128,6 @@ def _word_score(query: Query, word: str) -> Any:
 _CATEGORY_VISIBLE, _CATEGORY_OFFICE, _CATEGORY_ELSEWHERE = 0, 1, 2
 
 
-def _on_client(condition: Q) -> Q:
-    """A filter on clients as a filter on their search tokens (each field through `client__`)."""
-    moved = Q(_connector=condition.connector, _negated=condition.negated)
-    for child in condition.children:
-        if isinstance(child, Q):
-            moved.children.append(_on_client(child))
-        else:
-            field, value = child  # type: ignore[misc]  # a Q's leaves are (lookup, value) pairs
-            moved.children.append((f"client__{field}", value))
-    return moved
-
-
 def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, strong_only: bool) -> _Matches:
     """The clients with tokens of the query, scored in the database (the best match of each search
     word, summed), and only the best of each kind the page needs: a page and one more of those the
@@ -150,9 +138,10 @@ def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, 
     query = _useful(query)
     words = list(query.words)
     per_word = {f"w{i}": _word_score(query, word) for i, word in enumerate(words)}
+    # No client row is read: the tokens carry the office, and an erased or merged client has none.
     rows = (
-        ClientLookup.objects.filter(kind__in=query.kinds, digest__in=query.digests, client__erased_at__isnull=True)
-        .values("client_id", "client__office_id", "client__code")
+        ClientLookup.objects.filter(kind__in=query.kinds, digest__in=query.digests)
+        .values("client_id", "office_id")
         .annotate(whole=_word_score(query, "="), **per_word)
     )
     answered = [Greatest(F(name), F("whole")) if "=" in {w for w, _x in query.tokens.values()} else F(name)
@@ -160,17 +149,20 @@ def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, 
     score = answered[0] if len(answered) == 1 else sum(answered[1:], answered[0])
     weakest = answered[0] if len(answered) == 1 else Least(*answered)
     own_office = user.office_id
-    if within is None:
-        # The caseload's own filter on the joined client's columns: a subquery of the caseload
-        # would hash a director's whole office (90,000 ids) for every search.
-        visible = _on_client(caseload_filter(user))
+    if within is not None:
+        visible: Q | None = Q(client_id__in=within.order_by().values("pk"))
+    elif own_office is None:
+        visible = None  # a global account opens every office's clients
+    elif user.role_set & OFFICE_WIDE_ROLES:
+        visible = Q(office_id=own_office)  # the director's caseload is the office: no list of ids
     else:
-        visible = Q(client_id__in=within.order_by().values("pk"))
-    category = Case(
-        When(visible, then=Value(_CATEGORY_VISIBLE)),
-        When(Q(client__office_id=own_office) if own_office is not None else Q(), then=Value(_CATEGORY_OFFICE)),
-        default=Value(_CATEGORY_ELSEWHERE),
-    )
+        visible = Q(client_id__in=clients_visible_to(user).order_by().values("pk"))  # a team's few thousand
+    category: Any = Value(_CATEGORY_VISIBLE)
+    if visible is not None:
+        whens = [When(visible, then=Value(_CATEGORY_VISIBLE))]
+        if own_office is not None:
+            whens.append(When(office_id=own_office, then=Value(_CATEGORY_OFFICE)))
+        category = Case(*whens, default=Value(_CATEGORY_ELSEWHERE))
     rows = rows.annotate(score=score, weakest=weakest, category=category)
     if strong_only:
         rows = rows.filter(weakest__gte=WEIGHTS[IndexKind.PHONE] if query.number else WEIGHTS[IndexKind.NAME_SOUND])
@@ -179,7 +171,7 @@ def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, 
     # Elsewhere the strongest first (a match of every word, for a signal), here the most alike.
     rank_key = Case(When(category=_CATEGORY_ELSEWHERE, then=F("weakest") * 100_000 + F("score")), default=F("score"))
     rows = rows.annotate(
-        rank=Window(RowNumber(), partition_by=[F("category")], order_by=[rank_key.desc(), F("client__code").asc()])
+        rank=Window(RowNumber(), partition_by=[F("category")], order_by=[rank_key.desc(), F("client_id").asc()])
     ).filter(rank__lte=SEARCH_LIMIT + 1)
     scores: dict[int, int] = {}
     office_of: dict[int, int] = {}
@@ -187,7 +179,7 @@ def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, 
     threshold = WEIGHTS[IndexKind.PHONE] if query.number else WEIGHTS[IndexKind.NAME_SOUND]
     for row in rows:
         scores[row["client_id"]] = row["score"]
-        office_of[row["client_id"]] = row["client__office_id"]
+        office_of[row["client_id"]] = row["office_id"]
         if row["weakest"] >= threshold and (query.number or len(words) >= 2):
             strong.add(row["client_id"])
     return _Matches(scores, office_of, strong)

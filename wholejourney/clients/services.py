@@ -52,7 +52,10 @@ def _next_code(office: Office, year: int) -> str:
 def _refresh_lookups(client: Client) -> None:
     ClientLookup.objects.filter(client=client).delete()
     ClientLookup.objects.bulk_create(
-        [ClientLookup(client=client, kind=kind, digest=digest) for kind, digest in sorted(client_tokens(client))]
+        [
+            ClientLookup(client=client, office_id=client.office_id, kind=kind, digest=digest)
+            for kind, digest in sorted(client_tokens(client))
+        ]
     )
 
 
@@ -66,7 +69,7 @@ def client_reindex_all(batch_size: int = 500) -> int:
             ClientLookup.objects.filter(client__in=batch).delete()
             ClientLookup.objects.bulk_create(
                 [
-                    ClientLookup(client=client, kind=kind, digest=digest)
+                    ClientLookup(client=client, office_id=client.office_id, kind=kind, digest=digest)
                     for client in batch
                     for kind, digest in sorted(client_tokens(client))
                 ]

@@ -176,7 +176,7 @@ def before_clients(loader: Loader, records: list[Record], rows: list[Values]) ->
 def after_clients(loader: Loader, records: list[Record], rows: list[Values]) -> None:
     """The client's search tokens (blind index), as client_create writes them."""
     lookups = [
-        {"client_id": client["id"], "kind": kind, "digest": token}
+        {"client_id": client["id"], "office_id": loader.office.pk, "kind": kind, "digest": token}
         for client in records
         for kind, token in sorted(client_tokens(SimpleNamespace(**client)))  # type: ignore[arg-type]
     ]
