@@ -16,14 +16,13 @@ Names are encrypted at rest, so matching never decrypts rows: each client has bl
   extra shares one of these with the registered word (a deletion neighbourhood);
 - phone numbers and identity-document numbers (PHONE, ID_NUMBER).
 A search turns its words into the same tokens; a client's likeness is the sum, over the search
-words, of the best way each word matched. docs/security.md says what these tokens tell a thief.
+words, of the best way each word matched (scored in the database: clients/search.py).
+docs/security.md says what these tokens tell a thief.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,29 +210,3 @@ def query_of(text: str) -> Query:
             add(IndexKind.NAME_ALIKE, key, "=")
         add(IndexKind.NAME, " ".join(words), "=")
     return Query(tokens=tokens, words=tuple(words), number=False)
-
-
-def word_scores(query: Query, matched: Iterable[tuple[str, str]]) -> list[int]:
-    """How well each search word is answered by a client's matching tokens: its best match."""
-    best: dict[str, int] = defaultdict(int)
-    for key in matched:
-        found = query.tokens.get(key)
-        if found:
-            word, weight = found
-            best[word] = max(best[word], weight)
-    whole = best.pop("=", 0)
-    return [max(best[word], whole) for word in query.words]
-
-
-def likeness(query: Query, matched: Iterable[tuple[str, str]]) -> int:
-    """How alike a client is to the search: the sum of its words' best matches."""
-    return sum(word_scores(query, matched))
-
-
-def is_strong(query: Query, matched: Iterable[tuple[str, str]]) -> bool:
-    """Whether a match is strong enough to flag a possible duplicate: the phone or ID number, or
-    every word of a name of two or more words, as written or as it sounds."""
-    scores = word_scores(query, matched)
-    if query.number:
-        return scores[0] >= WEIGHTS[IndexKind.PHONE]
-    return len(scores) >= 2 and min(scores) >= WEIGHTS[IndexKind.NAME_SOUND]

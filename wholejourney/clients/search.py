@@ -34,7 +34,7 @@ from wholejourney.accounts.permissions import OFFICE_WIDE_ROLES
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.clients.duplicates import kept_for_code
-from wholejourney.clients.matching import WEIGHTS, Query, query_of
+from wholejourney.clients.matching import WEIGHTS, Query, looks_like_number, query_of
 from wholejourney.clients.models import Client, ClientLookup, DuplicateSignal
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core.blind_index import IndexKind, blind_index, normalise_name
@@ -85,10 +85,11 @@ class _Matches:
     strong: set[int]
 
 
-def search_kind(text: str, query: Query) -> str:
+def search_kind(text: str) -> str:
+    """What was typed: a client code, a phone or ID number, or a name."""
     if _CODE_LIKE.match(text.strip()) and any(ch.isdigit() for ch in text):
         return SearchKind.CODE
-    return SearchKind.NUMBER if query.number else SearchKind.NAME
+    return SearchKind.NUMBER if looks_like_number(text) else SearchKind.NAME
 
 
 def _useful(query: Query) -> Query:
@@ -197,7 +198,7 @@ def find_clients(
     matches that may well be the same person (registration's duplicate check)."""
     text = text.strip()
     query = query_of(text)
-    kind = search_kind(text, query)
+    kind = search_kind(text)
     visible_clients = within if within is not None else clients_visible_to(user)
     matches = _token_matches(query, user, within, strong_only=strong_only)
     own_office = user.office_id
@@ -296,7 +297,7 @@ def search_clients(
 ) -> Results:
     """Search as `actor`: refused past the name-search limit, audited, and strong matches in other
     offices signalled to their directors. `purpose` says where the search was made (audited)."""
-    query_kind = search_kind(text, query_of(text))
+    query_kind = search_kind(text)
     # A picker searches only the user's own caseload: it can tell them nothing new, so it is audited
     # apart and not limited (typing a name searches at each pause).
     object_type = "client_picker" if within is not None else "client_search"

@@ -22,7 +22,6 @@ from wholejourney.clients import search as client_search
 from wholejourney.clients import selectors, services
 from wholejourney.clients.duplicates import kept_record_of
 from wholejourney.clients.forms import BreakGlassForm, CaseloadFilterForm, ClientSearchForm, RegisterForm
-from wholejourney.clients.matching import query_of
 from wholejourney.clients.models import BreakGlassGrant, Client
 from wholejourney.core import due
 from wholejourney.core.forms import apply_service_errors
@@ -164,9 +163,10 @@ def register(request: AuthedHttpRequest) -> HttpResponse:
 def _identity_from_search(value: str) -> dict[str, str]:
     """What was searched, carried into the registration form: a number as the phone number, a
     name as the family name (its first word, as Khmer names are written) and the given name."""
-    if client_search.search_kind(value, query_of(value)) == client_search.SearchKind.NUMBER:
+    kind = client_search.search_kind(value)
+    if kind == client_search.SearchKind.NUMBER:
         return {"phone_numbers": value}
-    if client_search.search_kind(value, query_of(value)) == client_search.SearchKind.CODE:
+    if kind == client_search.SearchKind.CODE:
         return {}
     family, _space, given = value.strip().partition(" ")
     script = "km" if any("\u1780" <= ch <= "\u17ff" for ch in value) else "latin"
