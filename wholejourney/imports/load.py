@@ -18,18 +18,17 @@ temporary table or written to a log.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import hmac
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, models, transaction
+from django.db import IntegrityError, connection, transaction
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.audit.models import AuditEvent
@@ -41,8 +40,8 @@ from wholejourney.clients.models import Client
 from wholejourney.core.fields import EncryptedModel, reseal
 from wholejourney.core.models import DataKey, Office
 from wholejourney.imports import format as fmt
-from wholejourney.imports.bulk import DataKeyPair, Table, Writer
 from wholejourney.imports.models import ImportedRow, ImportRun
+from wholejourney.imports.problems import Problem, ProblemFound
 from wholejourney.imports.records import (
     AFTER_CREATE,
     AFTER_UPDATE,
@@ -50,10 +49,10 @@ from wholejourney.imports.records import (
     BUILDERS,
     MODELS,
     PREPARE,
-    Values,
     adopted,
 )
 from wholejourney.imports.spool import Spool
+from wholejourney.imports.state import LoadState, Owner, Values
 from wholejourney.imports.validate import _normal
 from wholejourney.outcomes import services as outcome_services
 
@@ -91,48 +90,22 @@ class Counts:
         return {"rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
-@dataclass
-class Owner:
-    """The client (and case) a record belongs to, enough to encrypt under the client's key."""
-
-    client_id: int
-    case_id: int | None = None
-
-
 # The column naming the owner of a sheet's records, and where that owner is found.
 OWNER_COLUMNS = {"legal_milestones": ("legal_case_ref", "legal_cases"), "stipends": ("training_ref", "trainings")}
 
 
-@dataclass
-class Loader:
-    office: Office
-    spool: Spool
+@dataclass(kw_only=True)
+class Loader(LoadState):
     sheets: list[str]
-    actor: User
     run: ImportRun
     total: int
     on_progress: Callable[[int, int], None] | None = None
     done: int = 0
     counts: dict[str, Counts] = field(default_factory=dict)
-    # Row id → record id, for the sheets other sheets refer to.
-    ids: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
-    # Row id → owner, for cases, legal cases and trainings (records below them are the client's).
-    owners: dict[str, dict[str, Owner]] = field(default_factory=lambda: defaultdict(dict))
-    # Client id → their data key, to encrypt their records.
-    keys: dict[int, DataKeyPair] = field(default_factory=dict)
-    clock_clients: set[int] = field(default_factory=set)
-    new_clients: list[int] = field(default_factory=list)
-    teams: dict[str, int] = field(default_factory=dict)
-    users: dict[str, int] = field(default_factory=dict)
-    placement_ends: dict[str, datetime.date | None] = field(default_factory=dict)
-    first_assessment: dict[int, datetime.date] = field(default_factory=dict)
-    instrument: Any = None
-    items: dict[str, Any] = field(default_factory=dict)
-    tables: dict[type[models.Model], Table] = field(default_factory=dict)
-    # Year → the office's client code counter, locked for the import and saved at its end.
-    code_counters: dict[int, Any] = field(default_factory=dict)
     digest_key: bytes = field(default_factory=_digest_key)
-    writer: Writer = field(default_factory=Writer)
+    # The sheet and row being written, to name them if the database refuses a write.
+    sheet_name: str = ""
+    row_number: int = 0
 
     # --- the whole workbook ---
 
@@ -169,23 +142,6 @@ class Loader:
         self.teams = {_normal(team.name): team.pk for team in Team.objects.filter(office=self.office)}
         self.users = dict(User.objects.filter(office=self.office).values_list("username", "pk"))
 
-    def table(self, model: type[models.Model]) -> Table:
-        if model not in self.tables:
-            self.tables[model] = Table(model, self.writer)
-        return self.tables[model]
-
-    def sync(self) -> None:
-        """Wait for the batches on their way: before any other use of the database."""
-        self.writer.sync()
-
-    def rows(self, sheet: fmt.Sheet) -> Iterator[Values]:
-        """The sheet's checked rows, by column name (and as they were kept, under `_row`)."""
-        names = [column.name for column in sheet.columns]
-        for row in self.spool.rows(sheet.name):
-            values = dict(zip(names, row, strict=True))
-            values["_row"] = row
-            yield values
-
     def _batches(self, sheet: fmt.Sheet) -> Iterator[list[Values]]:
         batch: list[Values] = []
         for values in self.rows(sheet):
@@ -200,6 +156,7 @@ class Loader:
 
     def _load_sheet(self, sheet: fmt.Sheet) -> None:
         self.sync()
+        self.sheet_name, self.row_number = sheet.name, 0
         prepare = PREPARE.get(sheet.name)
         if prepare is not None:
             prepare(self, sheet)
@@ -312,6 +269,7 @@ class Loader:
         after = AFTER_UPDATE.get(sheet.name)
         for values, obj in pairs:
             self.sync()  # the hook of the row before may have sent rows on their way
+            self.row_number = values["_number"]
             record = build(self, values, obj)
             for name, value in record.items():
                 if not name.startswith("_"):
@@ -322,6 +280,7 @@ class Loader:
             obj.save()
             if after is not None:
                 after(self, [record | {"id": obj.pk}], [values])
+        self.row_number = 0
 
     def _remember(self, sheet: fmt.Sheet, ref: str, object_id: int, values: Values) -> None:
         if sheet.name in fmt.REFERENCED:
@@ -355,16 +314,6 @@ class Loader:
         column, owners = OWNER_COLUMNS.get(sheet.name, ("case_ref", "cases"))
         ref = values.get(column)
         return self.owners[owners].get(ref) if ref else None
-
-    def key_of(self, client_id: int) -> DataKeyPair:
-        return self.keys[client_id]
-
-    def ref(self, sheet: str, ref: str | None) -> int | None:
-        return self.ids[sheet][ref] if ref else None
-
-    def user_id(self, username: str) -> int:
-        """The account named in a row (checked to exist), else the importer's."""
-        return self.users[username] if username else self.actor.pk
 
     def _refresh_clocks(self) -> None:
         """Each client whose assessments or crises came in gets their clock computed once, as
@@ -405,12 +354,17 @@ def load(
         sys.setswitchinterval(WRITER_SWITCH_INTERVAL)
         try:
             counts = loader.run_all()
+            loader.writer.close()
+        except (IntegrityError, psycopg.IntegrityError) as exc:
+            # What the check saw was changed meanwhile (a colleague recorded a stay in the app, say):
+            # the database refused a write. Nothing is written; the user is told where, and to retry.
+            loader.writer.close(abort=True)
+            raise ProblemFound(Problem(loader.sheet_name, loader.row_number, "", "changed_meanwhile")) from exc
         except BaseException:
             loader.writer.close(abort=True)
             raise
         finally:
             sys.setswitchinterval(switch)
-        loader.writer.close()
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,

@@ -35,7 +35,7 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 class ReadError(Exception):
-    """The file as a whole cannot be read. `code` names the message (validate.MESSAGES)."""
+    """The file as a whole cannot be read. `code` names the message (problems.MESSAGES)."""
 
     def __init__(self, code: str, **params: Any) -> None:
         super().__init__(code)

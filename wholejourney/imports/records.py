@@ -19,19 +19,25 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from wholejourney.care import models as care
+from wholejourney.cases import services as case_services
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason, FosterFamily, Placement, Referral
 from wholejourney.clients.matching import client_tokens
 from wholejourney.clients.models import Client, ClientCodeCounter, ClientLookup, Gender, Sex
 from wholejourney.core.models import DataKey
 from wholejourney.imports import format as fmt
-from wholejourney.imports.validate import _normal, placement_ends
+from wholejourney.imports import stays
+from wholejourney.imports.problems import Problem, ProblemFound
+from wholejourney.imports.state import LoadState, Owner, Values
+from wholejourney.imports.stays import Stay
+from wholejourney.imports.validate import _normal
 from wholejourney.outcomes import services as outcome_services
 from wholejourney.outcomes.models import Assessment, AssessmentAnswer, ClockFlag, CrisisEvent, EconomicSurvey
 from wholejourney.partners.models import Agreement, Organisation, PartnershipPeriod
@@ -49,16 +55,12 @@ from wholejourney.programmes.models import (
     PublicEvent,
 )
 
-if TYPE_CHECKING:
-    from wholejourney.imports.load import Loader, Owner
-
 Record = dict[str, Any]
-Values = dict[str, Any]
-Builder = Callable[["Loader", Values, Any], Record]
-Hook = Callable[["Loader", list[Record], list[Values]], None]
+Builder = Callable[[LoadState, Values, Any], Record]
+Hook = Callable[[LoadState, list[Record], list[Values]], None]
 
 
-def _record_fields(loader: Loader, owner: Owner | None) -> Record:
+def _record_fields(loader: LoadState, owner: Owner | None) -> Record:
     """client, case, recorded_by and the key of a client's record."""
     assert owner is not None  # validated: the case exists  # noqa: S101
     return {
@@ -72,7 +74,7 @@ def _record_fields(loader: Loader, owner: Owner | None) -> Record:
 # --- casework ----------------------------------------------------------------------------------
 
 
-def build_partner(loader: Loader, v: Values, existing: Any) -> Record:
+def build_partner(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "office_id": loader.office.pk,
         "name": v["org_Name"],
@@ -82,7 +84,7 @@ def build_partner(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_partnership(loader: Loader, v: Values, existing: Any) -> Record:
+def build_partnership(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "organisation_id": loader.ref("partners", v["partner_ref"]),
         "active_from": v["active_from"],
@@ -90,7 +92,7 @@ def build_partnership(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_agreement(loader: Loader, v: Values, existing: Any) -> Record:
+def build_agreement(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "organisation_id": loader.ref("partners", v["partner_ref"]),
         "kind": v["kind"],
@@ -143,14 +145,14 @@ def client_identity(v: Values) -> Record:
     }
 
 
-def build_client(loader: Loader, v: Values, existing: Any) -> Record:
+def build_client(loader: LoadState, v: Values, existing: Any) -> Record:
     record = client_identity(v)
     if existing is None:  # an update keeps the office and the registration
         record |= {"office_id": loader.office.pk, "registered_at": _registered_at(v["registered_on"])}
     return record
 
 
-def before_clients(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def before_clients(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     """Each new client gets a data key of their own and a code (KH-2023-0042), as client_create gives."""
     office = loader.office
     for client in records:
@@ -173,7 +175,7 @@ def before_clients(loader: Loader, records: list[Record], rows: list[Values]) ->
         client["_key"] = (str(data_key["row_id"]), base64.b64decode(data_key["wrapped_key"]))
 
 
-def after_clients(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def after_clients(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     """The client's search tokens (blind index), as client_create writes them."""
     lookups = [
         {"client_id": client["id"], "office_id": loader.office.pk, "kind": kind, "digest": token}
@@ -187,13 +189,13 @@ def after_clients(loader: Loader, records: list[Record], rows: list[Values]) -> 
             loader.new_clients.append(client["id"])
 
 
-def after_client_update(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def after_client_update(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     loader.sync()
     ClientLookup.objects.filter(client__in=[client["id"] for client in records]).delete()
     after_clients(loader, records, rows)
 
 
-def build_referral(loader: Loader, v: Values, existing: Any) -> Record:
+def build_referral(loader: LoadState, v: Values, existing: Any) -> Record:
     client_id = loader.ref("clients", v["client_ref"])
     return {
         "office_id": loader.office.pk,
@@ -213,7 +215,7 @@ def build_referral(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_case(loader: Loader, v: Values, existing: Any) -> Record:
+def build_case(loader: LoadState, v: Values, existing: Any) -> Record:
     client_id = loader.ids["clients"][v["client_ref"]]
     status = v["cas_Status"] or CaseStatus.OPEN
     return {
@@ -237,7 +239,7 @@ def build_case(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def after_cases(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def after_cases(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     """The client joins the caseload of their latest case (as case_open does): one UPDATE per
     team and case manager, not one per client."""
     latest: dict[int, Record] = {}
@@ -255,31 +257,68 @@ def after_cases(loader: Loader, records: list[Record], rows: list[Values]) -> No
         Client.objects.filter(pk__in=clients).update(team_id=team_id, case_manager_id=manager_id)
 
 
-def build_foster_family(loader: Loader, v: Values, existing: Any) -> Record:
+def after_case_update(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
+    """A case the workbook closes ends the client's stays of the case on its closing day, as approving
+    a closure in the app ends them (each written and audited as a move is)."""
+    after_cases(loader, records, rows)
+    loader.sync()
+    for case, values in zip(records, rows, strict=True):
+        closed_on = case["closed_on"]
+        if closed_on is None:
+            continue
+        for placement in Placement.objects.filter(case_id=case["id"], end__isnull=True):
+            if placement.start >= closed_on:
+                raise ProblemFound(Problem("cases", values["_number"], "closed_on", "stay_after_closing"))
+            case_services.placement_end_imported(actor=loader.actor, placement=placement, end=closed_on)
+
+
+def build_foster_family(loader: LoadState, v: Values, existing: Any) -> Record:
     return {"office_id": loader.office.pk, "name": v["name"], "phone": v["phone"], "approved_on": v["approved_on"]}
 
 
-def prepare_placements(loader: Loader, sheet: fmt.Sheet) -> None:
-    """Each open placement ends when the client's next one starts, or when the case closed."""
-    by_client: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    closed: dict[int, datetime.date | None] = {}
-    for case_id, closed_on in (
+def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
+    """Each row's end, read with the client's stays already recorded (stays.py). The recorded stays
+    the workbook ends (an open stay the next one ends) end first, as a move in the app ends them,
+    whether or not their rows changed: a new stay never meets an open one."""
+    loader.sync()
+    closed = dict(
         Case.objects.filter(office=loader.office, closed_on__isnull=False).values_list("pk", "closed_on").iterator()
-    ):
-        closed[case_id] = closed_on
+    )
+    by_client: dict[int, list[Stay]] = defaultdict(list)
+    numbers: dict[str, int] = {}
     for values in loader.rows(sheet):
         owner = loader.owners["cases"][values["case_ref"]]
+        ref = values["placement_ref"]
         by_client[owner.client_id].append(
-            (values["start"], values["end"], closed.get(owner.case_id or 0), values["placement_ref"])
+            Stay(values["start"], values["end"], row=ref, closing=closed.get(owner.case_id or 0))
         )
+        numbers[ref] = values["_number"]
+    imported = stays.imported_stays(loader.office.pk)
+    recorded = stays.recorded_stays(by_client)
     loader.placement_ends = {}
-    for placements in by_client.values():
-        placements.sort(key=lambda item: item[0])
-        for placement, end in zip(placements, placement_ends(placements), strict=True):
-            loader.placement_ends[placement[3]] = end
+    ending: dict[int, tuple[datetime.date, int]] = {}
+    for client_id, rows in by_client.items():
+        listed = stays.client_stays(rows, recorded.get(client_id, []), imported)
+        ends, overlaps = stays.settle(listed)
+        for later, earlier in overlaps:  # recorded in the app since the check
+            row, column, code, params = stays.overlap_problem(later, earlier)
+            if "row" in params:
+                params["row"] = numbers[params["row"]]
+            raise ProblemFound(Problem(sheet.name, numbers[row], column, code, params))
+        for stay, end in zip(listed, ends, strict=True):
+            if stay.listed:
+                loader.placement_ends[stay.row] = end
+        for pk, end, by in stays.ends_to_record(listed, ends):
+            ending[pk] = (end, numbers[by])
+    for pk, placement in Placement.objects.in_bulk(list(ending)).items():
+        end, number = ending[pk]
+        try:
+            case_services.placement_end_imported(actor=loader.actor, placement=placement, end=end)
+        except ValidationError as exc:
+            raise ProblemFound(Problem(sheet.name, number, "start", "changed_meanwhile")) from exc
 
 
-def build_placement(loader: Loader, v: Values, existing: Any) -> Record:
+def build_placement(loader: LoadState, v: Values, existing: Any) -> Record:
     owner = loader.owners["cases"][v["case_ref"]]
     kind = v["kind"]
     return {
@@ -299,7 +338,7 @@ def build_placement(loader: Loader, v: Values, existing: Any) -> Record:
 def _client_record(**columns: str) -> Builder:
     """A record of a client's case whose fields are the row's columns (field name = column name)."""
 
-    def build(loader: Loader, v: Values, existing: Any) -> Record:
+    def build(loader: LoadState, v: Values, existing: Any) -> Record:
         record = _record_fields(loader, loader.owners["cases"][v["case_ref"]])
         for name, column in columns.items():
             record[name] = v[column]
@@ -308,7 +347,7 @@ def _client_record(**columns: str) -> Builder:
     return build
 
 
-def build_legal_milestone(loader: Loader, v: Values, existing: Any) -> Record:
+def build_legal_milestone(loader: LoadState, v: Values, existing: Any) -> Record:
     owner = loader.owners["legal_cases"][v["legal_case_ref"]]
     return {
         "legal_case_id": loader.ids["legal_cases"][v["legal_case_ref"]],
@@ -320,7 +359,7 @@ def build_legal_milestone(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_training(loader: Loader, v: Values, existing: Any) -> Record:
+def build_training(loader: LoadState, v: Values, existing: Any) -> Record:
     return _record_fields(loader, loader.owners["cases"][v["case_ref"]]) | {
         "kind": v["kind"],
         "organisation_id": loader.ref("partners", v["partner_ref"]),
@@ -331,7 +370,7 @@ def build_training(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_stipend(loader: Loader, v: Values, existing: Any) -> Record:
+def build_stipend(loader: LoadState, v: Values, existing: Any) -> Record:
     return _record_fields(loader, loader.owners["trainings"][v["training_ref"]]) | {
         "training_id": loader.ids["trainings"][v["training_ref"]],
         "paid_on": v["paid_on"],
@@ -340,7 +379,7 @@ def build_stipend(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_employment(loader: Loader, v: Values, existing: Any) -> Record:
+def build_employment(loader: LoadState, v: Values, existing: Any) -> Record:
     return _record_fields(loader, loader.owners["cases"][v["case_ref"]]) | {
         "employer_id": loader.ref("partners", v["partner_ref"]),
         "employer_name": v["employer_name"],
@@ -351,7 +390,7 @@ def build_employment(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_counseling_session(loader: Loader, v: Values, existing: Any) -> Record:
+def build_counseling_session(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "office_id": loader.office.pk,
         "held_on": v["held_on"],
@@ -363,14 +402,14 @@ def build_counseling_session(loader: Loader, v: Values, existing: Any) -> Record
     }
 
 
-def build_session_attendance(loader: Loader, v: Values, existing: Any) -> Record:
+def build_session_attendance(loader: LoadState, v: Values, existing: Any) -> Record:
     return _record_fields(loader, loader.owners["cases"][v["case_ref"]]) | {
         "session_id": loader.ids["counseling_sessions"][v["session_ref"]],
         "note": v["note"],
     }
 
 
-def build_treatment_plan(loader: Loader, v: Values, existing: Any) -> Record:
+def build_treatment_plan(loader: LoadState, v: Values, existing: Any) -> Record:
     status = v["status"] or care.TreatmentPlan.Status.ACTIVE
     return _record_fields(loader, loader.owners["cases"][v["case_ref"]]) | {
         "counselor_id": loader.user_id(v["counselor"]),
@@ -387,7 +426,7 @@ def build_treatment_plan(loader: Loader, v: Values, existing: Any) -> Record:
 # --- outcomes ----------------------------------------------------------------------------------
 
 
-def prepare_assessments(loader: Loader, sheet: fmt.Sheet) -> None:
+def prepare_assessments(loader: LoadState, sheet: fmt.Sheet) -> None:
     """The first assessment of a case is its baseline: find each case's first day."""
     loader.instrument = outcome_services.current_instrument()
     loader.items = {item.code: item for item in loader.instrument.items.all()}
@@ -399,7 +438,7 @@ def prepare_assessments(loader: Loader, sheet: fmt.Sheet) -> None:
     loader.first_assessment = first
 
 
-def build_assessment(loader: Loader, v: Values, existing: Any) -> Record:
+def build_assessment(loader: LoadState, v: Values, existing: Any) -> Record:
     owner = loader.owners["cases"][v["case_ref"]]
     scores: dict[str, Decimal] = {}
     for domain in care.Domain.values:
@@ -416,7 +455,7 @@ def build_assessment(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def after_assessments(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def after_assessments(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     """The answers of new assessments."""
     answers = [
         {"assessment_id": record["id"], "item_id": item.pk, "score": values[f"q_{code}"]}
@@ -426,14 +465,14 @@ def after_assessments(loader: Loader, records: list[Record], rows: list[Values])
     loader.table(AssessmentAnswer).insert(answers)
 
 
-def after_assessment_update(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def after_assessment_update(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     """A changed assessment's answers are those of its row."""
     loader.sync()
     AssessmentAnswer.objects.filter(assessment__in=[record["id"] for record in records]).delete()
     after_assessments(loader, records, rows)
 
 
-def build_crisis(loader: Loader, v: Values, existing: Any) -> Record:
+def build_crisis(loader: LoadState, v: Values, existing: Any) -> Record:
     owner = loader.owners["cases"][v["case_ref"]]
     loader.clock_clients.add(owner.client_id)
     return _record_fields(loader, owner) | {
@@ -445,7 +484,7 @@ def build_crisis(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def after_crises(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+def after_crises(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
     """A crisis dated on or before a closure as whole is flagged for the supervisor (crisis_record)."""
     loader.sync()
     closures: dict[int, list[datetime.date]] = defaultdict(list)
@@ -472,11 +511,11 @@ def after_crises(loader: Loader, records: list[Record], rows: list[Values]) -> N
 # --- programmes --------------------------------------------------------------------------------
 
 
-def _office_record(*columns: str, **computed: Callable[[Loader, Values], Any]) -> Builder:
+def _office_record(*columns: str, **computed: Callable[[LoadState, Values], Any]) -> Builder:
     """An office's record whose fields are the row's columns of the same name, and those computed from
     the row (references to other sheets, defaults)."""
 
-    def build(loader: Loader, v: Values, existing: Any) -> Record:
+    def build(loader: LoadState, v: Values, existing: Any) -> Record:
         record: Record = {"office_id": loader.office.pk}
         record.update((column, v[column]) for column in columns)
         record.update((name, value(loader, v)) for name, value in computed.items())
@@ -485,15 +524,15 @@ def _office_record(*columns: str, **computed: Callable[[Loader, Values], Any]) -
     return build
 
 
-def _partner_of(column: str) -> Callable[[Loader, Values], Any]:
+def _partner_of(column: str) -> Callable[[LoadState, Values], Any]:
     return lambda loader, v: loader.ref("partners", v[column])
 
 
-def _zero_if_blank(column: str) -> Callable[[Loader, Values], Any]:
+def _zero_if_blank(column: str) -> Callable[[LoadState, Values], Any]:
     return lambda loader, v: v[column] or 0
 
 
-def build_attendance(loader: Loader, v: Values, existing: Any) -> Record:
+def build_attendance(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "activity_id": loader.ids["activities"][v["activity_ref"]],
         "participant_id": loader.ids["participants"][v["participant_ref"]],
@@ -502,13 +541,13 @@ def build_attendance(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def set_many(model: type[models.Model], relation: str, column: str, target: Callable[[Loader, str], int]) -> Hook:
+def set_many(model: type[models.Model], relation: str, column: str, target: Callable[[LoadState, str], int]) -> Hook:
     """The people linked to each record (a group's leaders, a meeting's staff) become those of the row."""
     field: Any = model._meta.get_field(relation)
     through = field.remote_field.through
     source, other = field.m2m_field_name(), field.m2m_reverse_field_name()
 
-    def after(loader: Loader, records: list[Record], rows: list[Values]) -> None:
+    def after(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
         loader.sync()
         through.objects.filter(**{f"{source}__in": [record["id"] for record in records]}).delete()
         through.objects.bulk_create(
@@ -522,7 +561,7 @@ def set_many(model: type[models.Model], relation: str, column: str, target: Call
     return after
 
 
-def build_group_status(loader: Loader, v: Values, existing: Any) -> Record:
+def build_group_status(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "group_id": loader.ids["community_groups"][v["group_ref"]],
         "status": v["status"],
@@ -531,7 +570,7 @@ def build_group_status(loader: Loader, v: Values, existing: Any) -> Record:
     }
 
 
-def build_plan_action(loader: Loader, v: Values, existing: Any) -> Record:
+def build_plan_action(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "group_id": loader.ids["community_groups"][v["group_ref"]],
         "year": v["year"] or v["planned_on"].year,
@@ -544,7 +583,7 @@ def build_plan_action(loader: Loader, v: Values, existing: Any) -> Record:
 HwAttendance: Any = Activity.hw_groups.through
 
 
-def build_hw_attendance(loader: Loader, v: Values, existing: Any) -> Record:
+def build_hw_attendance(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "activity_id": loader.ids["activities"][v["activity_ref"]],
         "husbandwifegroup_id": loader.ids["husband_wife_groups"][v["hw_group_ref"]],
@@ -565,7 +604,7 @@ ADOPT: dict[str, tuple[type[models.Model], tuple[str, ...]]] = {
 }
 
 
-def adopted(loader: Loader, sheet: str, records: list[Record]) -> list[int | None]:
+def adopted(loader: LoadState, sheet: str, records: list[Record]) -> list[int | None]:
     """For each record, the primary key of the office's record with the same natural key, if any."""
     if sheet not in ADOPT:
         return [None] * len(records)
@@ -688,7 +727,7 @@ BUILDERS: dict[str, Builder] = {
     "donations": _office_record("item", "description", "copies", "donated_on", recipient_id=_partner_of("partner_ref")),
     "public_events": _office_record("kind", "name", "held_on", "reported_attendance"),
 }
-PREPARE: dict[str, Callable[[Loader, fmt.Sheet], None]] = {
+PREPARE: dict[str, Callable[[LoadState, fmt.Sheet], None]] = {
     "placements": prepare_placements,
     "assessments": prepare_assessments,
 }
@@ -705,7 +744,7 @@ AFTER_CREATE: dict[str, Hook] = {
 }
 AFTER_UPDATE: dict[str, Hook] = {
     "clients": after_client_update,
-    "cases": after_cases,
+    "cases": after_case_update,
     "assessments": after_assessment_update,
     "community_groups": _LEADERS,
     "external_meetings": _ATTENDED_BY,

@@ -28,12 +28,13 @@ class Spool:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 - kept open for the import's length
         self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
         self._blocks: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._pending: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+        self._pending: dict[str, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
         self._end = 0
 
-    def add(self, sheet: str, row: tuple[Any, ...]) -> None:
+    def add(self, sheet: str, number: int, row: tuple[Any, ...]) -> None:
+        """The row's values, and its number on the sheet (to name it in a problem found while writing)."""
         pending = self._pending[sheet]
-        pending.append(row)
+        pending.append((number, row))
         if len(pending) >= ROWS_PER_BLOCK:
             self._write(sheet)
 
@@ -56,8 +57,9 @@ class Spool:
         """No more rows for this sheet."""
         self._write(sheet)
 
-    def rows(self, sheet: str) -> Iterator[tuple[Any, ...]]:
-        """The sheet's rows in the order they were added (a sheet is finished before it is read)."""
+    def rows(self, sheet: str) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The sheet's rows (number, values) in the order they were added (a sheet is finished before
+        it is read)."""
         for number, (offset, length) in enumerate(list(self._blocks.get(sheet, []))):
             self._file.seek(offset)
             block = self._file.read(length)

@@ -34,6 +34,7 @@ from wholejourney.core import services as job_services
 from wholejourney.core.models import Job, Office
 from wholejourney.imports import load, reader, validate
 from wholejourney.imports.models import ImportRun
+from wholejourney.imports.problems import Problem, ProblemFound, message
 from wholejourney.imports.spool import Spool
 
 JOB_KIND = "office_import"
@@ -77,7 +78,7 @@ def import_run(
     run = ImportRun.objects.create(office=office, file_name=file_name[:255], sha256=sha256, by=actor, job=job)
     if source is None or read_error is not None:
         error = read_error or reader.ReadError("not_a_workbook")
-        return _invalid(run, [validate.Problem("", 0, "", error.code, error.params)], 1)
+        return _invalid(run, [Problem("", 0, "", error.code, error.params)], 1)
     estimated = sum(source.estimated_rows(name) for name in reader.known_sheets(source).values())
     checked = 0
 
@@ -92,7 +93,7 @@ def import_run(
         try:
             checker = validate.check(office, source, on_row=on_row, spool=spool)
         except reader.ReadError as exc:
-            return _invalid(run, [validate.Problem("", 0, "", exc.code, exc.params)], 1)
+            return _invalid(run, [Problem("", 0, "", exc.code, exc.params)], 1)
         if checker.problem_count:
             return _invalid(run, checker.problems, checker.problem_count, rows=checker.rows)
         total = sum(checker.rows.values())
@@ -111,6 +112,8 @@ def import_run(
                 total=total,
                 on_progress=(lambda done, all_rows: on_progress("load", done, all_rows)) if on_progress else None,
             )
+        except ProblemFound as found:
+            return _invalid(run, [found.problem], 1, rows=checker.rows)
         except BaseException:
             run.status, run.finished_at = ImportRun.Status.FAILED, timezone.now()
             run.save(update_fields=["status", "finished_at"])
@@ -122,9 +125,7 @@ def import_run(
     return run
 
 
-def _invalid(
-    run: ImportRun, problems: list[validate.Problem], count: int, rows: dict[str, int] | None = None
-) -> ImportRun:
+def _invalid(run: ImportRun, problems: list[Problem], count: int, rows: dict[str, int] | None = None) -> ImportRun:
     run.status = ImportRun.Status.INVALID
     run.errors = [problem.as_json() for problem in problems]
     run.counts = {"problems": count, **({name: {"rows": n} for name, n in rows.items()} if rows else {})}
@@ -167,7 +168,7 @@ def problems_shown(run: ImportRun) -> list[dict[str, Any]]:
             "sheet": problem["sheet"],
             "row": problem["row"] or "",
             "column": problem["column"],
-            "message": validate.message(problem["code"], problem["params"]),
+            "message": message(problem["code"], problem["params"]),
         }
         for problem in run.errors
     ]
