@@ -40,6 +40,7 @@ from wholejourney.clients.models import Client
 from wholejourney.core.fields import EncryptedModel, reseal
 from wholejourney.core.models import DataKey, Office
 from wholejourney.imports import format as fmt
+from wholejourney.imports.cells import normal_text
 from wholejourney.imports.models import ImportedRow, ImportRun
 from wholejourney.imports.problems import Problem, ProblemFound
 from wholejourney.imports.records import (
@@ -53,7 +54,6 @@ from wholejourney.imports.records import (
 )
 from wholejourney.imports.spool import Spool
 from wholejourney.imports.state import LoadState, Owner, Values
-from wholejourney.imports.validate import _normal
 from wholejourney.outcomes import services as outcome_services
 
 __all__ = ["BATCH", "MODELS", "checkpoint", "digest", "load"]
@@ -139,7 +139,7 @@ class Loader(LoadState):
                 chunk = model.objects.filter(pk__in=keys[start : start + BATCH]).order_by()
                 for pk, client_id, case_id in chunk.values_list("pk", "client_id", case_column):
                     self.owners[sheet][refs[pk]] = Owner(client_id, case_id)
-        self.teams = {_normal(team.name): team.pk for team in Team.objects.filter(office=self.office)}
+        self.teams = {normal_text(team.name): team.pk for team in Team.objects.filter(office=self.office)}
         self.users = dict(User.objects.filter(office=self.office).values_list("username", "pk"))
 
     def _batches(self, sheet: fmt.Sheet) -> Iterator[list[Values]]:

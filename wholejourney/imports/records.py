@@ -34,10 +34,10 @@ from wholejourney.clients.models import Client, ClientCodeCounter, ClientLookup,
 from wholejourney.core.models import DataKey
 from wholejourney.imports import format as fmt
 from wholejourney.imports import stays
+from wholejourney.imports.cells import normal_text
 from wholejourney.imports.problems import Problem, ProblemFound
 from wholejourney.imports.state import LoadState, Owner, Values
 from wholejourney.imports.stays import Stay
-from wholejourney.imports.validate import _normal
 from wholejourney.outcomes import services as outcome_services
 from wholejourney.outcomes.models import Assessment, AssessmentAnswer, ClockFlag, CrisisEvent, EconomicSurvey
 from wholejourney.partners.models import Agreement, Organisation, PartnershipPeriod
@@ -222,7 +222,7 @@ def build_case(loader: LoadState, v: Values, existing: Any) -> Record:
         "office_id": loader.office.pk,
         "client_id": client_id,
         "_key": loader.key_of(client_id),
-        "team_id": loader.teams.get(_normal(v["team"])) if v["team"] else None,
+        "team_id": loader.teams.get(normal_text(v["team"])) if v["team"] else None,
         "case_manager_id": loader.users.get(v["cas_CaseOwner"]) if v["cas_CaseOwner"] else None,
         "opened_on": v["opened_on"],
         "referral_id": loader.ref("referrals", v["referral_ref"]),
