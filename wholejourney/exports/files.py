@@ -18,6 +18,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from wholejourney.core import crypto
 from wholejourney.exports.models import ExportFormat
@@ -36,6 +37,15 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def worksheet_text(value: Any) -> Any:
+    """Text a worksheet can hold: the control characters XLSX refuses (a vertical tab is Word's
+    line break, and comes with pasted names) become spaces. openpyxl would refuse the whole file,
+    quoting the value in its error."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub(" ", value)
+    return value
+
+
 def _csv_value(value: Any) -> Any:
     if value is None:
         return ""
@@ -50,8 +60,8 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime.datetime):
         return value.replace(tzinfo=None) if value.tzinfo else value  # spreadsheets have no time zones
     if isinstance(value, dict | list):
-        return neutralise(str(value))
-    return neutralise(value)
+        value = str(value)
+    return neutralise(worksheet_text(value))
 
 
 def render(fmt: str, header: list[str], rows: Iterable[list[Any]]) -> tuple[bytes, int]:

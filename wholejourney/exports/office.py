@@ -28,7 +28,7 @@ from wholejourney.care import models as care
 from wholejourney.cases.models import Case, FosterFamily, Placement, Referral
 from wholejourney.clients.models import Client
 from wholejourney.core.models import Office
-from wholejourney.exports.files import FORMULA_STARTS
+from wholejourney.exports.files import FORMULA_STARTS, worksheet_text
 from wholejourney.imports import format as fmt
 from wholejourney.imports.models import ImportedRow
 from wholejourney.outcomes.models import Assessment, CrisisEvent, EconomicSurvey
@@ -608,6 +608,7 @@ class OfficeWorkbook:
 
 
 def _text_cell(sheet: Any, value: Any) -> Any:
+    value = worksheet_text(value)
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # text, never a formula
