@@ -188,3 +188,41 @@ def test_write_the_database_refuses_is_a_listed_problem_not_a_database_error(
     assert [(e["sheet"], e["code"]) for e in run.errors] == [("placements", "changed_meanwhile")]
     assert "nothing was recorded" in tasks.problems_shown(run)[0]["message"]
     assert not ImportedRow.objects.filter(external_id="PL004").exists()
+
+
+def _open_stay_recorded_in_the_app(cast: Cast, start: datetime.date) -> Placement:
+    case = Case.objects.get(pk=_imported("cases", "K002"))
+    return case_services.placement_add(actor=cast.director, case=case, kind="relatives", start=start)
+
+
+def test_later_version_adding_a_stay_ends_an_open_stay_recorded_in_the_app(cast: Cast, tmp_path: Path) -> None:
+    _import(cast, tmp_path, _example(), "first.xlsx")
+    with_relatives = _open_stay_recorded_in_the_app(cast, datetime.date(2023, 5, 1))
+    later = _example()
+    later["placements"].append({"placement_ref": "PL004", "case_ref": "K002", "kind": "shelter", "start": "2024-01-15"})
+
+    run = _import(cast, tmp_path, later, "later.xlsx")
+
+    assert run.status == ImportRun.Status.SUCCEEDED, run.errors
+    with_relatives.refresh_from_db()
+    assert with_relatives.end == datetime.date(2024, 1, 15)
+    _assert_again_changes_nothing(cast, tmp_path, later)
+
+
+def test_later_version_closing_a_case_before_a_stay_recorded_in_the_app_is_a_listed_problem(
+    cast: Cast, tmp_path: Path
+) -> None:
+    _import(cast, tmp_path, _example(), "first.xlsx")
+    _open_stay_recorded_in_the_app(cast, datetime.date(2024, 5, 1))
+    later = _example()
+    later["cases"][1] |= {"cas_Status": "closed", "closed_on": "2024-03-31", "closure_reason": "moved_away"}
+    stays = _stays()
+
+    run = _import(cast, tmp_path, later, "later.xlsx")
+
+    assert run.status == ImportRun.Status.INVALID
+    assert [(e["sheet"], e["row"], e["column"], e["code"]) for e in run.errors] == [
+        ("cases", 3, "closed_on", "stay_after_closing")
+    ]
+    assert _stays() == stays
+    assert Case.objects.get(pk=_imported("cases", "K002")).closed_on is None
