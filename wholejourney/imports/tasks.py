@@ -32,6 +32,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.core import crypto
 from wholejourney.core import services as job_services
 from wholejourney.core.models import Job, Office
+from wholejourney.core.task_failures import failures_without_values
 from wholejourney.imports import load, reader, validate
 from wholejourney.imports.models import ImportRun
 from wholejourney.imports.problems import Problem, ProblemFound, message
@@ -255,6 +256,7 @@ class JobProgress:
 
 
 @task()
+@failures_without_values
 def office_import(job_id: int, language: str) -> None:
     """Only ids and the language travel in the task's arguments (its table is not encrypted)."""
     with translation.override(language):

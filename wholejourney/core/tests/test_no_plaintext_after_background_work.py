@@ -169,8 +169,11 @@ def test_a_failed_task_keeps_no_value_its_error_quoted(
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise ValueError(f"{GIVEN_NAME} {FAMILY_NAME} cannot be used in worksheets.")
 
+    monkeypatch.setattr("wholejourney.imports.tasks.import_run", refuse)
     monkeypatch.setattr("wholejourney.reporting.services.render_report", refuse)
     monkeypatch.setattr("wholejourney.exports.files.render", refuse)
+    client.force_login(make_user(Role.ADMINISTRATOR, office=cast.kh, username="kh.admin"))
+    client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": _workbook()})
     client.force_login(cast.director)
     report_form = {"format": "xlsx", "edition": "internal", "language": "en", "office": "KH",
                    "date_from": datetime.date(2022, 1, 1), "date_to": datetime.date(2023, 12, 31)}  # fmt: skip
@@ -182,7 +185,8 @@ def test_a_failed_task_keeps_no_value_its_error_quoted(
     failed = list(DBTaskResult.objects.values_list("status", "exception_class_path", "traceback"))
     assert [(status, kind) for status, kind, _trace in failed] == [
         ("FAILED", "wholejourney.core.task_failures.BackgroundTaskFailed")
-    ] * 2
+    ] * 3
     assert all("builtins.ValueError (message withheld)" in trace for _status, _kind, trace in failed)
     assert ReportFile.objects.get().job.status == Job.Status.FAILED
+    assert Job.objects.get(kind="office_import").status == Job.Status.FAILED
     assert _places(plain_text_in_database()) == []
