@@ -74,7 +74,8 @@ def test_stays_the_check_lets_through_are_written_without_overlap(
     recorded_ends = {pk: end for pk, _start, end in already}
     for pk, end, _row in ends_to_record(stays, ends):
         # A recorded stay only ever ends earlier (a move recorded in the app is never undone).
-        assert recorded_ends[pk] is None or end < recorded_ends[pk]
+        recorded_end = recorded_ends[pk]
+        assert recorded_end is None or end < recorded_end
 
 
 def test_open_stay_ends_when_the_next_starts_or_the_case_closes() -> None:
