@@ -11,9 +11,18 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    ValidationError,
+)
 from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -146,6 +155,26 @@ def install(api: NinjaAPI) -> None:
         code = _CODES.get(exc.status_code, "error")
         message = _("The request could not be read.") if exc.status_code == 400 else str(exc)
         return answer(request, exc.status_code, _body(code, message))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        # Django refuses to read a body over DATA_UPLOAD_MAX_MEMORY_SIZE: say the limit.
+        limit = filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        message = _("The request is larger than %(limit)s, the most the API reads at once.") % {"limit": limit}
+        return answer(request, 413, _body("too_large", message))
+
+    @api.exception_handler(TooManyFieldsSent)
+    def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        message = _("The request has more than %(count)s values, the most the API reads.") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+        return answer(request, 400, _body("bad_request", message))
+
+    @api.exception_handler(SuspiciousOperation)
+    def _unreadable(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Django's refusals of a malformed request (a bad multipart body, too many files): bad
+        # input, as the pages answer it (400), never a server error.
+        return answer(request, 400, _body("bad_request", _("The request could not be read.")))
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -40,7 +40,40 @@ Authenticate with a personal token made on your account page (*API tokens*):
 
 Lists are paged by cursor: pass the `next_cursor` of a page as `cursor` to get the next one;
 `null` means there is no more. Every error has the form
-`{"error": {"code": "…", "message": "…", "fields": {"field": ["…"]}}}`."""
+`{"error": {"code": "…", "message": "…", "fields": {"field": ["…"]}}}`, but for one: an address
+longer than the web server reads (its request line: 4,094 bytes, the query included) is answered
+414 by the web server itself, with an HTML page. No valid request is that long."""
+
+# The web server's own limit on the request line (gunicorn's limit_request_line, as `serve` runs it).
+REQUEST_LINE_LIMIT = 4094
+
+# Answers that do not depend on an operation's code, added to every operation's documentation.
+BODY_TOO_LARGE = {
+    "description": "The body is larger than the API reads at once (DATA_UPLOAD_MAX_MEMORY_SIZE).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+URI_TOO_LONG = {
+    "description": (
+        f"The request line is longer than the web server reads ({REQUEST_LINE_LIMIT} bytes): the web "
+        "server's own answer, an HTML page."
+    ),
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
+class DocumentedApi(NinjaAPI):
+    """The API, whose OpenAPI document also declares what is answered before an operation's code
+    runs: 413 for a body too large to read (operations with a body), 414 for an address too long."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                answers = operation["responses"]
+                if "requestBody" in operation:
+                    answers.setdefault(413, BODY_TOO_LARGE)
+                answers.setdefault(414, URI_TOO_LONG)
+        return schema
 
 
 def _openapi_access(view: Any) -> Any:
@@ -60,7 +93,7 @@ def _openapi_access(view: Any) -> Any:
 
 
 def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = DocumentedApi(
         title="Whole Journey API",
         version="1",
         description=DESCRIPTION,

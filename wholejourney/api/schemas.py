@@ -38,8 +38,27 @@ def _iso_day(value: Any) -> Any:
 Day = Annotated[datetime.date, BeforeValidator(_iso_day)]
 
 
+# What `encode_cursor` writes: signed URL-safe base64, under 200 characters.
+CURSOR_CHARACTERS, CURSOR_MAX = "A-Za-z0-9_.:-", 300
+
+
+def _cursor_shape(value: Any) -> Any:
+    """A cursor of the shape `encode_cursor` writes, so the longest page request stays far inside
+    what the web server reads; anything else gets the message of a cursor that fails its signature."""
+    if isinstance(value, str) and re.fullmatch(f"[{CURSOR_CHARACTERS}]{{0,{CURSOR_MAX}}}", value):
+        return value
+    raise PydanticCustomError("cursor", str(_("Use the next_cursor of a previous page, unchanged.")))
+
+
+Cursor = Annotated[
+    str,
+    BeforeValidator(_cursor_shape),
+    WithJsonSchema({"type": "string", "maxLength": CURSOR_MAX, "pattern": f"^[{CURSOR_CHARACTERS}]*$"}),
+]
+
+
 class PageParams(Schema):
-    cursor: str | None = Field(None, max_length=500, description="The next_cursor of the previous page.")
+    cursor: Cursor | None = Field(None, description="The next_cursor of the previous page.")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
-from pydantic import Field
+from ninja import Query, Router, Schema
+from pydantic import Field, WithJsonSchema
 
 from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow
@@ -19,6 +19,9 @@ from wholejourney.reporting.registry import Period, all_metrics
 from wholejourney.reporting.services import report_figures
 
 router = Router(tags=["reports"])
+
+# The bounds are in the document; `figures` refuses a year outside them with its own message.
+Year = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1900, "maximum": 2999})]
 
 
 class PeriodOut(Schema):
@@ -64,10 +67,10 @@ def _office(user: Any, code: str | None) -> Office | None:
 @allow(Permission.VIEW_REPORTS)
 def figures(
     request: HttpRequest,
-    year: int | None = None,
+    year: Year | None = None,
     start: Day | None = None,
     end: Day | None = None,
-    office: str | None = None,
+    office: str | None = Query(None, max_length=8, description="An office's code, or all."),  # noqa: B008
 ) -> dict[str, Any]:
     """The report's figures, computed from the records, for `year` or from `start` to `end`."""
     if year is not None and (start or end):

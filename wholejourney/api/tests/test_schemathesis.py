@@ -3,8 +3,9 @@ for every operation, generated requests (valid and invalid, aimed at real record
 and at ids that do not exist) never get a server error, and every answer (the one error format
 included) matches the document.
 
-Examples are few per operation so the whole run stays under a minute; the rules the API calls
-into have their own tests with hypothesis (the clock, batches) and with the shared cast."""
+Examples are few per operation (six per strategy, derandomized: the same requests every run) so
+the whole run stays under half a minute; the rules the API calls into have their own tests with
+hypothesis (the clock, batches) and with the shared cast."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from wholejourney.programmes import services as programme_services
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "openapi.json"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES = 8
+EXAMPLES = 6
 
 
 @pytest.fixture
@@ -134,6 +135,7 @@ def test_api_answers_every_generated_request_within_its_document(office: dict[st
         for strategy in strategies:
             try:
                 _fuzz(strategy, app, headers)
-            except Exception as exc:  # noqa: BLE001 (collect every operation's failure, then report them all)
+            # Schemathesis reports a response outside the document as a FailureGroup, a BaseExceptionGroup.
+            except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 (collect every operation's failures)
                 failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
     assert failures == [], "\n\n".join(failures)
