@@ -4,10 +4,16 @@ and no request the document calls valid is longer than the web server reads (its
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
 import re
-from collections.abc import Callable
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -114,3 +120,57 @@ def test_no_request_the_document_calls_valid_is_longer_than_the_web_server_reads
     # `serve` runs gunicorn with its default limit; the document says it.
     assert LimitRequestLine.default == REQUEST_LINE_LIMIT
     assert str(REQUEST_LINE_LIMIT) in json.dumps(document)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _status_and_type(port: int, request_line: str) -> tuple[int, str]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(f"{request_line}\r\nHost: localhost\r\nConnection: close\r\n\r\n".encode())
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in head[1:])
+    return int(head[0].split()[1]), headers.get("Content-Type", "")
+
+
+@pytest.fixture
+def web_server(tmp_path: Any) -> Iterator[int]:
+    """gunicorn serving the application as `serve` starts it (its default request-line limit)."""
+    port = _free_port()
+    env = {**os.environ, "WJ_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    server = subprocess.Popen(  # noqa: S603 (this interpreter, our application)
+        [sys.executable, "-m", "gunicorn", "wholejourney.wsgi:application", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_the_web_server_answers_a_request_line_over_its_limit_as_the_document_says(web_server: int) -> None:
+    def line_of(length: int) -> str:
+        start = "GET /api/v1/clients?cursor="
+        return start + "x" * (length - len(start) - len(" HTTP/1.1")) + " HTTP/1.1"
+
+    at_limit = _status_and_type(web_server, line_of(REQUEST_LINE_LIMIT))
+    over = _status_and_type(web_server, line_of(REQUEST_LINE_LIMIT + 1))
+
+    assert at_limit == (401, "application/json; charset=utf-8")  # the application's answer: no token
+    documented = api.get_openapi_schema(path_prefix="/api/v1/")["paths"]["/api/v1/clients"]["get"]["responses"][414]
+    assert over[0] == 414 and over[1] in documented["content"]
