@@ -125,7 +125,14 @@ def backup_create(*, output: Path, say: Say = lambda _line: None) -> BackupSumma
     root = _files_root()
     partial = output.with_name(output.name + ".partial")
     try:
+        # Readable by its owner only from the start, not after it is written.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise BackupError(
+            _("%(path)s exists: another backup is being written there, or one was interrupted (then remove it).")
+            % {"path": partial}
+        ) from exc
+    try:
         with os.fdopen(fd, "wb") as out:
             archive = ArchiveWriter(SealedWriter(out, key, header.to_bytes()))
             # Files after the database: every file a row of the snapshot names was stored before the
