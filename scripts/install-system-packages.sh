@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages Whole Journey needs: Chromium (browser tests), Debian's Khmer fonts (pages and
-# PDFs), WeasyPrint's libraries (Pango, HarfBuzz), poppler-utils (reading PDFs back in tests) and
-# gettext (compiling the Khmer catalogue). Installs what is missing when run as root; otherwise
-# says what to install.
+# PDFs), WeasyPrint's libraries (Pango, HarfBuzz), poppler-utils (reading PDFs back in tests),
+# gettext (compiling the Khmer catalogue) and postgresql-client (pg_dump and pg_restore, for
+# `wholejourney backup` and `restore` on PostgreSQL; their version must be at least the server's).
+# Installs what is missing when run as root; otherwise says what to install.
 set -euo pipefail
 
 missing=()
@@ -13,6 +14,7 @@ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || missing+=(libpangoft2-
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so' || missing+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
+command -v pg_dump >/dev/null 2>&1 && command -v pg_restore >/dev/null 2>&1 || missing+=(postgresql-client)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
