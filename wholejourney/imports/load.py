@@ -50,6 +50,7 @@ from wholejourney.imports.records import (
     BUILDERS,
     MODELS,
     PREPARE,
+    REFUSED,
     adopted,
 )
 from wholejourney.imports.spool import Spool
@@ -194,8 +195,7 @@ class Loader(LoadState):
                 else:
                     new_rows.append(values)
             if new_rows:
-                object_ids = self._create(sheet, new_rows)
-                self._imported(sheet, content_type, new_rows, object_ids)
+                self._create_rows(sheet, content_type, new_rows)
                 counts.created += len(new_rows)
             if changed:
                 self._update(sheet, changed)
@@ -205,6 +205,27 @@ class Loader(LoadState):
             if self.on_progress is not None:
                 self.on_progress(self.done, self.total)
             checkpoint(self.done, self.total)
+
+    def _create_rows(self, sheet: fmt.Sheet, content_type: Any, rows: list[Values]) -> None:
+        """New rows of the sheet written, with what the import remembers of them. Where the database
+        may refuse them for what the check could not see (REFUSED), in a savepoint of their own, to
+        tell the user which row it was."""
+        refused = REFUSED.get(sheet.name)
+        if refused is None:
+            self._imported(sheet, content_type, rows, self._create(sheet, rows))
+            return
+        self.sync()
+        savepoint = transaction.savepoint()
+        try:
+            self._imported(sheet, content_type, rows, self._create(sheet, rows))
+            self.sync()
+        except (IntegrityError, psycopg.IntegrityError) as exc:
+            transaction.savepoint_rollback(savepoint)
+            problem = refused(self, sheet, rows)
+            if problem is None:
+                raise
+            raise ProblemFound(problem) from exc
+        transaction.savepoint_commit(savepoint)
 
     def _create(self, sheet: fmt.Sheet, rows: list[Values]) -> list[int]:
         """New records for these rows (or the office's records they take over); their ids, in order."""

@@ -301,10 +301,7 @@ def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
         listed = stays.client_stays(rows, recorded.get(client_id, []), imported)
         ends, overlaps = stays.settle(listed)
         for later, earlier in overlaps:  # recorded in the app since the check
-            row, column, code, params = stays.overlap_problem(later, earlier)
-            if "row" in params:
-                params["row"] = numbers[params["row"]]
-            raise ProblemFound(Problem(sheet.name, numbers[row], column, code, params))
+            raise ProblemFound(_overlap(sheet, later, earlier, numbers))
         for stay, end in zip(listed, ends, strict=True):
             if stay.listed:
                 loader.placement_ends[stay.row] = end
@@ -316,6 +313,31 @@ def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
             case_services.placement_end_imported(actor=loader.actor, placement=placement, end=end)
         except ValidationError as exc:
             raise ProblemFound(Problem(sheet.name, number, "start", "changed_meanwhile")) from exc
+
+
+def _overlap(sheet: fmt.Sheet, later: Stay, earlier: Stay, numbers: dict[str, int]) -> Problem:
+    row, column, code, params = stays.overlap_problem(later, earlier)
+    if "row" in params:
+        params["row"] = numbers[params["row"]]
+    return Problem(sheet.name, numbers[row], column, code, params)
+
+
+def refused_placements(loader: LoadState, sheet: fmt.Sheet, rows: list[Values]) -> Problem | None:
+    """Which new stay of these the database refused: one overlapping a stay recorded after the stays
+    were read (a colleague's, in the app), read again now."""
+    by_client: dict[int, list[Stay]] = defaultdict(list)
+    numbers: dict[str, int] = {}
+    for values in rows:
+        ref = values["placement_ref"]
+        end = loader.placement_ends.get(ref, values["end"])
+        by_client[loader.owners["cases"][values["case_ref"]].client_id].append(Stay(values["start"], end, row=ref))
+        numbers[ref] = values["_number"]
+    recorded = stays.recorded_stays(by_client)
+    for client_id, listed in by_client.items():
+        _ends, overlaps = stays.settle(stays.client_stays(listed, recorded.get(client_id, []), {}))
+        for later, earlier in overlaps:
+            return _overlap(sheet, later, earlier, numbers)
+    return None
 
 
 def build_placement(loader: LoadState, v: Values, existing: Any) -> Record:
@@ -732,6 +754,9 @@ PREPARE: dict[str, Callable[[LoadState, fmt.Sheet], None]] = {
     "assessments": prepare_assessments,
 }
 BEFORE_CREATE: dict[str, Hook] = {"clients": before_clients}
+# Sheets whose new records a rule only the database sees whole may refuse (a colleague's stay
+# recorded meanwhile): each batch is written on its own, and if refused, this says which row and why.
+REFUSED: dict[str, Callable[[LoadState, fmt.Sheet, list[Values]], Problem | None]] = {"placements": refused_placements}
 _LEADERS = set_many(CommunityGroup, "leaders", "leaders", lambda loader, ref: loader.ids["participants"][ref])
 _ATTENDED_BY = set_many(ExternalMeeting, "attended_by", "attended_by", lambda loader, name: loader.users[name])
 AFTER_CREATE: dict[str, Hook] = {

@@ -140,9 +140,11 @@ def test_later_version_whose_stay_overlaps_a_recorded_one_is_a_listed_problem(ca
     assert not ImportedRow.objects.filter(external_id="PL004").exists()
 
 
-def test_stay_recorded_between_the_check_and_the_write_is_a_listed_problem(
-    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _import_racing_a_colleague(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, after_the_stays_were_read: bool = False
+) -> ImportRun:
+    """A later version written while a colleague records an overlapping stay in the app: after the
+    check; or even after the write read the client's stays (the race it cannot see coming)."""
     _import(cast, tmp_path, _example(), "first.xlsx")
     later = _example()
     later["placements"].append({"placement_ref": "PL004", "case_ref": "K003", "kind": "family", "start": "2023-08-01"})
@@ -153,40 +155,47 @@ def test_stay_recorded_between_the_check_and_the_write_is_a_listed_problem(
         return write(**kwargs)
 
     monkeypatch.setattr(load, "load", colleague_records_a_stay_first)
-    stays_before_import = _stays()
+    if after_the_stays_were_read:
+        monkeypatch.setitem(records.PREPARE, "placements", lambda loader, sheet: None)
+    return _import(cast, tmp_path, later, "later.xlsx")
 
-    run = _import(cast, tmp_path, later, "later.xlsx")
+
+def test_stay_recorded_between_the_check_and_the_write_is_a_listed_problem(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _import_racing_a_colleague(cast, tmp_path, monkeypatch)
 
     assert run.status == ImportRun.Status.INVALID
     assert [(e["sheet"], e["row"], e["column"], e["code"]) for e in run.errors] == [
         ("placements", 5, "start", "placement_overlaps_recorded")
     ]
     # The colleague's stay stays (it was not the import's); the import wrote nothing.
-    assert len(_stays()) == len(stays_before_import) + 1
+    assert Placement.objects.filter(kind="relatives").count() == 1
     assert not ImportedRow.objects.filter(external_id="PL004").exists()
 
 
-def test_write_the_database_refuses_is_a_listed_problem_not_a_database_error(
+def test_write_the_database_refuses_is_a_listed_problem_on_its_row(
     cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _import(cast, tmp_path, _example(), "first.xlsx")
-    later = _example()
-    later["placements"].append({"placement_ref": "PL004", "case_ref": "K003", "kind": "family", "start": "2023-08-01"})
-    write = load.load
+    run = _import_racing_a_colleague(cast, tmp_path, monkeypatch, after_the_stays_were_read=True)
 
-    def colleague_records_a_stay_first(**kwargs: Any) -> Any:
-        _stay_recorded_in_the_app(cast)
-        return write(**kwargs)
+    assert run.status == ImportRun.Status.INVALID
+    assert [(e["sheet"], e["row"], e["column"], e["code"]) for e in run.errors] == [
+        ("placements", 5, "start", "placement_overlaps_recorded")
+    ]
+    assert not ImportedRow.objects.filter(external_id="PL004").exists()
 
-    monkeypatch.setattr(load, "load", colleague_records_a_stay_first)
-    # The race the write cannot see coming: the colleague's stay lands after the stays were read.
-    monkeypatch.setitem(records.PREPARE, "placements", lambda loader, sheet: None)
 
-    run = _import(cast, tmp_path, later, "later.xlsx")
+def test_write_refused_for_a_reason_not_found_again_is_still_a_listed_problem(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(records.REFUSED, "placements", lambda loader, sheet, rows: None)
+
+    run = _import_racing_a_colleague(cast, tmp_path, monkeypatch, after_the_stays_were_read=True)
 
     assert run.status == ImportRun.Status.INVALID
     assert [(e["sheet"], e["code"]) for e in run.errors] == [("placements", "changed_meanwhile")]
-    assert "nothing was recorded" in tasks.problems_shown(run)[0]["message"]
+    assert "Import the workbook again" in tasks.problems_shown(run)[0]["message"]
     assert not ImportedRow.objects.filter(external_id="PL004").exists()
 
 
