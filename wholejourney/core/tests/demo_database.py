@@ -1,16 +1,18 @@
-"""The demo organisation for the tests that read it, built once per test run (a pytest plugin, loaded
-by the root conftest).
+"""The run's shared test databases, each built once per test run in a process of its own (a pytest
+plugin, loaded by the root conftest; the builds are in demo_snapshot.py):
 
-Building the demo office through the services takes about a minute on SQLite and more on
-PostgreSQL; three test modules and a browser journey read it. So the run builds it once, with the
-real command (`wholejourney demo --reset`), in a process of its own started when the session starts
-(`demo_snapshot.py`): the minute runs beside the first tests instead of inside one of them. That
-database, the snapshot, is never touched by a test. A test module that reads the demo asks for
-`demo_office` and gets a fresh copy of the snapshot (a file copy on SQLite, a template database on
-PostgreSQL) as its default database for the module, and the empty test database back after, so what
-one module writes, flushes or imports is gone for the next.
+- the blank database, every migration applied: each xdist worker's test database is a copy of it
+  (a file copy on SQLite, a template database on PostgreSQL), so the run migrates once, not once per
+  worker (`django_db_setup` below replaces pytest-django's);
+- the demo organisation, built with the real command (`wholejourney demo --reset`) on a copy of the
+  blank database. Building it takes about a minute on SQLite and more on PostgreSQL; three test
+  modules and a browser journey read it. The whole suite starts it when the session starts, so the
+  minute runs beside the first tests instead of inside one of them. That database, the snapshot, is
+  never touched by a test. A test module that reads the demo asks for `demo_office` and gets a fresh
+  copy of the snapshot as its default database for the module, and the empty test database back
+  after, so what one module writes, flushes or imports is gone for the next.
 
-Every process of the run (the xdist controller, its workers and the demo build) shares one keyring,
+Every process of the run (the xdist controller, its workers and the builds) shares one keyring,
 made when the run starts, so the snapshot's encrypted values read in every worker. The tests that
 read the demo run after the others, shared among the workers (PostgreSQL copies one template for
 several at once).
@@ -31,14 +33,18 @@ from typing import Any
 import pytest
 
 from wholejourney.core import crypto
-from wholejourney.core.tests.demo_snapshot import FAILED, READY
+from wholejourney.core.tests.demo_snapshot import BLANK, DEMO, failed_file, ready_file
 
-RUN_FOLDER = "WJ_TEST_RUN_DIR"  # the run's shared folder: keyring, demo snapshot, build log
-SNAPSHOT_NAME, SNAPSHOT_URL = "WJ_TEST_DEMO_DATABASE", "WJ_TEST_DEMO_DATABASE_URL"
+RUN_FOLDER = "WJ_TEST_RUN_DIR"  # the run's shared folder: keyring, shared databases, build logs
+# Where each stage's database lives (a file path on SQLite, a database name on PostgreSQL) and its URL.
+LOCATIONS = {
+    BLANK: ("WJ_TEST_BLANK_DATABASE", "WJ_TEST_BLANK_DATABASE_URL"),
+    DEMO: ("WJ_TEST_DEMO_DATABASE", "WJ_TEST_DEMO_DATABASE_URL"),
+}
 DEMO_FIXTURES = {"demo_office", "demo_snapshot"}
 BUILD_TIMEOUT_SECONDS = 20 * 60
 
-_build: subprocess.Popen[bytes] | None = None
+_builds: dict[str, subprocess.Popen[bytes]] = {}
 
 
 def run_folder() -> Path:
@@ -59,16 +65,16 @@ def _database() -> dict[str, Any]:
     return settings.DATABASES["default"]  # type: ignore[no-any-return]
 
 
-def _snapshot_name_and_url() -> tuple[str, str]:
-    """Where the snapshot lives: a file in the run's folder, or a PostgreSQL database named after the
-    run's database. Read before any test database exists (the settings still name the real one)."""
+def _stage_name_and_url(stage: str) -> tuple[str, str]:
+    """Where a stage's database lives: a file in the run's folder, or a PostgreSQL database named after
+    the run's database. Read before any test database exists (the settings still name the real one)."""
     database = _database()
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        path = str(run_folder() / "demo.sqlite3")
+        path = str(run_folder() / f"{stage}.sqlite3")
         return path, f"sqlite:///{path}"
     from urllib.parse import quote
 
-    name = f"test_{database['NAME']}_demo_snapshot"[:63]
+    name = f"test_{database['NAME']}_{stage}_snapshot"[:63]
     credentials = quote(database["USER"] or "", safe="")
     if database.get("PASSWORD"):
         credentials += ":" + quote(database["PASSWORD"], safe="")
@@ -76,41 +82,52 @@ def _snapshot_name_and_url() -> tuple[str, str]:
     return name, f"postgres://{credentials}@{host}/{name}"
 
 
-def _snapshot_name() -> str:
-    return os.environ[SNAPSHOT_NAME]
+def _stage_name(stage: str) -> str:
+    return os.environ[LOCATIONS[stage][0]]
 
 
-def start_demo_build() -> None:
-    """Start building the snapshot in the background (once per run)."""
-    global _build
+def _stage_url(stage: str) -> str:
+    return os.environ[LOCATIONS[stage][1]]
+
+
+def start_build(stage: str) -> None:
+    """Start building a stage's database in the background (once per run)."""
     folder = run_folder()
-    if _build is not None or (folder / READY).exists():
+    if stage in _builds or (folder / ready_file(stage)).exists():
         return
+    if stage == DEMO:
+        start_build(BLANK)  # the demo is built on a copy of the blank database
     env = {**os.environ, "WJ_KEYS_FILE": str(shared_keyring()), "WJ_VAR_DIR": str(folder / "var")}
     env.pop("WJ_KEYS", None)
     try:
         # Made exclusively: of two workers asking at once (a run of chosen files), one builds.
-        log = (folder / "build.log").open("xb")
+        log = (folder / f"{stage}.log").open("xb")
     except FileExistsError:
         return
     with log:
-        _build = subprocess.Popen(
-            [sys.executable, "-m", "wholejourney.core.tests.demo_snapshot", os.environ[SNAPSHOT_URL], str(folder)],
+        _builds[stage] = subprocess.Popen(
+            [sys.executable, "-m", "wholejourney.core.tests.demo_snapshot", stage, _stage_url(stage), str(folder)]
+            + ([_stage_url(BLANK)] if stage == DEMO else []),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
 
 
-def _wait_for_demo_build() -> None:
+def start_demo_build() -> None:
+    start_build(DEMO)
+
+
+def _wait_for_build(stage: str) -> None:
     folder = run_folder()
     deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
-    while not (folder / READY).exists():
-        if (folder / FAILED).exists() or (_build is not None and _build.poll() not in (None, 0)):
-            log = (folder / "build.log").read_text(errors="replace")
-            pytest.fail(f"Building the demo database failed:\n{log[-4000:]}", pytrace=False)
+    while not (folder / ready_file(stage)).exists():
+        build = _builds.get(stage)
+        if (folder / failed_file(stage)).exists() or (build is not None and build.poll() not in (None, 0)):
+            log = (folder / f"{stage}.log").read_text(errors="replace")
+            pytest.fail(f"Building the {stage} test database failed:\n{log[-4000:]}", pytrace=False)
         if time.monotonic() > deadline:
-            pytest.fail("Building the demo database took more than 20 minutes.", pytrace=False)
+            pytest.fail(f"Building the {stage} test database took more than 20 minutes.", pytrace=False)
         time.sleep(0.2)
 
 
@@ -120,36 +137,41 @@ def pytest_configure(config: pytest.Config) -> None:
     folder = Path(tempfile.mkdtemp(prefix="wj-test-run-"))
     os.environ[RUN_FOLDER] = str(folder)
     crypto.write_keyring(crypto.Keyring.generate(), folder / "keyring.json")
-    os.environ[SNAPSHOT_NAME], os.environ[SNAPSHOT_URL] = _snapshot_name_and_url()
+    for stage, (name_variable, url_variable) in LOCATIONS.items():
+        os.environ[name_variable], os.environ[url_variable] = _stage_name_and_url(stage)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # The whole suite (no paths given) needs the demo: start it now, beside the first tests. A run of
-    # chosen files starts it only when a test asks for it.
+    # chosen files starts each stage only when a test asks for it.
     config = session.config
     if not _is_worker(config) and config.args_source == pytest.Config.ArgsSource.TESTPATHS:
-        start_demo_build()
+        start_build(DEMO)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _is_worker(config) or RUN_FOLDER not in os.environ:
         return
-    if _build is not None and _build.poll() is None:
-        _build.kill()
-        _build.wait()
+    for build in _builds.values():
+        if build.poll() is None:
+            build.kill()
+            build.wait()
     folder = run_folder()
-    if (folder / "build.log").exists() and _database()["ENGINE"] != "django.db.backends.sqlite3":
+    if _database()["ENGINE"] != "django.db.backends.sqlite3":
         from django.db import connection
         from pytest_django.plugin import blocking_manager_key
 
+        built = [_stage_name(stage) for stage in LOCATIONS if (folder / f"{stage}.log").exists()]
         try:
             with config.stash[blocking_manager_key].unblock(), connection._nodb_cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(_snapshot_name())}")
+                for name in built:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)}")
         except Exception as exc:  # noqa: BLE001 - cleanup must not hide the run's result
-            print(f"Could not drop the demo database: {exc}", file=sys.stderr)  # noqa: T201
+            print(f"Could not drop the shared test databases: {exc}", file=sys.stderr)  # noqa: T201
     shutil.rmtree(folder, ignore_errors=True)
-    for name in (RUN_FOLDER, SNAPSHOT_NAME, SNAPSHOT_URL):
-        os.environ.pop(name, None)
+    for variables in (*LOCATIONS.values(), (RUN_FOLDER,)):
+        for name in variables:
+            os.environ.pop(name, None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -228,9 +250,9 @@ def _drop_database(name: str) -> None:
 def demo_snapshot(django_db_setup: None) -> str:
     """The name of the database holding the demo exactly as `wholejourney demo --reset` builds it
     (a file path on SQLite). Never write to it: read the demo through `demo_office`."""
-    start_demo_build()
-    _wait_for_demo_build()
-    return _snapshot_name()
+    start_build(DEMO)
+    _wait_for_build(DEMO)
+    return _stage_name(DEMO)
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +273,31 @@ def demo_office(demo_snapshot: str, django_db_blocker: Any) -> Iterator[str]:
     with django_db_blocker.unblock():
         _switch_default_database(test_name)
         _drop_database(working)
+
+
+# --- each worker's test database: a copy of the blank one -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request: pytest.FixtureRequest,
+    django_test_environment: None,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: None,
+) -> Iterator[None]:
+    """Replaces pytest-django's fixture of the same name: the worker's test database is a copy of the
+    run's blank database (migrated once per run, in the background) instead of a migration of its own.
+    Django then finds every migration applied (keepdb) and only checks; the copy is dropped at the end."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    start_build(BLANK)
+    _wait_for_build(BLANK)
+    with django_db_blocker.unblock():
+        _copy_database(_stage_name(BLANK), connection.creation._get_test_db_name())
+        old_config = setup_databases(
+            verbosity=request.config.option.verbose, interactive=False, keepdb=True, serialized_aliases=set()
+        )
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(old_config, verbosity=request.config.option.verbose)
