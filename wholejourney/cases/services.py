@@ -503,15 +503,7 @@ def placement_add(
 
 
 def placement_end(*, actor: User, placement: Placement, end: datetime.date) -> Placement:
-    """The client moved out on `end`."""
     _require(actor, Permission.MANAGE_CASES, placement.case)
-    return placement_end_imported(actor=actor, placement=placement, end=end)
-
-
-def placement_end_imported(*, actor: User, placement: Placement, end: datetime.date) -> Placement:
-    """placement_end for an office workbook that says the client moved out (imports): the same rules
-    and audit row. The import's permission is IMPORT_DATA on the office, checked once for the whole
-    workbook (an administrator has no caseload)."""
     _not_in_future(end, "end")
     if end <= placement.start:
         raise ValidationError({"end": _("The placement must end after it starts.")})

@@ -392,6 +392,7 @@ def load(
             target=run,
             changed_fields=[
                 f"{sheet}:+{c['created']}~{c['updated']}={c['unchanged']}" for sheet, c in sorted(counts.items())
-            ],
+            ]
+            + ([f"stays_ended={loader.stays_ended}"] if loader.stays_ended else []),
         )
     return counts

@@ -21,13 +21,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from wholejourney.care import models as care
-from wholejourney.cases import services as case_services
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason, FosterFamily, Placement, Referral
 from wholejourney.clients.matching import client_tokens
 from wholejourney.clients.models import Client, ClientCodeCounter, ClientLookup, Gender, Sex
@@ -258,18 +256,39 @@ def after_cases(loader: LoadState, records: list[Record], rows: list[Values]) ->
 
 
 def after_case_update(loader: LoadState, records: list[Record], rows: list[Values]) -> None:
-    """A case the workbook closes ends the client's stays of the case on its closing day, as approving
-    a closure in the app ends them (each written and audited as a move is)."""
+    """A case the workbook closes ends the client's open stays of the case on its closing day, as
+    approving a closure in the app ends them; a stay starting on or after that day is a problem on
+    the case's closed_on, as the approval refuses it."""
     after_cases(loader, records, rows)
+    closing = {case["id"]: (case["closed_on"], values["_number"]) for case, values in zip(records, rows, strict=True)}
+    closing = {pk: closed for pk, closed in closing.items() if closed[0] is not None}
+    if not closing:
+        return
     loader.sync()
-    for case, values in zip(records, rows, strict=True):
-        closed_on = case["closed_on"]
-        if closed_on is None:
-            continue
-        for placement in Placement.objects.filter(case_id=case["id"], end__isnull=True):
-            if placement.start >= closed_on:
-                raise ProblemFound(Problem("cases", values["_number"], "closed_on", "stay_after_closing"))
-            case_services.placement_end_imported(actor=loader.actor, placement=placement, end=closed_on)
+    ends: dict[int, datetime.date] = {}
+    open_stays = Placement.objects.filter(case_id__in=list(closing), end__isnull=True)
+    for pk, case_id, start in open_stays.values_list("pk", "case_id", "start"):
+        closed_on, number = closing[case_id]
+        if start >= closed_on:
+            raise ProblemFound(Problem("cases", number, "closed_on", "stay_after_closing"))
+        ends[pk] = closed_on
+    end_stays(loader, ends)
+
+
+def end_stays(loader: LoadState, ends: dict[int, datetime.date]) -> None:
+    """Recorded stays the workbook ends (placement id → the day the client moved out), written as
+    the app writes the end of the stay a client leaves on a move or a closure (placement_add,
+    closure_decide): the end alone, in the same transaction, the action audited once (here the
+    import's event, which counts them). Not through placement_end row by row: a national workbook's
+    later version ends thousands of stays, and the rules were checked for them all (stays.settle),
+    with the database's constraints behind."""
+    by_day: dict[datetime.date, list[int]] = defaultdict(list)
+    for pk, day in ends.items():
+        by_day[day].append(pk)
+    for day, ids in by_day.items():
+        for first in range(0, len(ids), stays.CHUNK):
+            Placement.objects.filter(pk__in=ids[first : first + stays.CHUNK]).update(end=day)
+    loader.stays_ended += len(ends)
 
 
 def build_foster_family(loader: LoadState, v: Values, existing: Any) -> Record:
@@ -278,8 +297,8 @@ def build_foster_family(loader: LoadState, v: Values, existing: Any) -> Record:
 
 def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
     """Each row's end, read with the client's stays already recorded (stays.py). The recorded stays
-    the workbook ends (an open stay the next one ends) end first, as a move in the app ends them,
-    whether or not their rows changed: a new stay never meets an open one."""
+    the workbook ends (an open stay the next one ends) end first, whether or not their rows changed:
+    a new stay never meets an open one."""
     loader.sync()
     closed = dict(
         Case.objects.filter(office=loader.office, closed_on__isnull=False).values_list("pk", "closed_on").iterator()
@@ -296,7 +315,7 @@ def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
     imported = stays.imported_stays(loader.office.pk)
     recorded = stays.recorded_stays(by_client)
     loader.placement_ends = {}
-    ending: dict[int, tuple[datetime.date, int]] = {}
+    ending: dict[int, datetime.date] = {}
     for client_id, rows in by_client.items():
         listed = stays.client_stays(rows, recorded.get(client_id, []), imported)
         ends, overlaps = stays.settle(listed)
@@ -305,14 +324,8 @@ def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
         for stay, end in zip(listed, ends, strict=True):
             if stay.listed:
                 loader.placement_ends[stay.row] = end
-        for pk, end, by in stays.ends_to_record(listed, ends):
-            ending[pk] = (end, numbers[by])
-    for pk, placement in Placement.objects.in_bulk(list(ending)).items():
-        end, number = ending[pk]
-        try:
-            case_services.placement_end_imported(actor=loader.actor, placement=placement, end=end)
-        except ValidationError as exc:
-            raise ProblemFound(Problem(sheet.name, number, "start", "changed_meanwhile")) from exc
+        ending.update(stays.ends_to_record(listed, ends))
+    end_stays(loader, ending)
 
 
 def _overlap(sheet: fmt.Sheet, later: Stay, earlier: Stay, numbers: dict[str, int]) -> Problem:

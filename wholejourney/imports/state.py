@@ -47,6 +47,7 @@ class LoadState:
     teams: dict[str, int] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=dict)
     placement_ends: dict[str, datetime.date | None] = field(default_factory=dict)
+    stays_ended: int = 0  # recorded stays the workbook ended (its rows changed or not)
     first_assessment: dict[int, datetime.date] = field(default_factory=dict)
     instrument: Any = None
     items: dict[str, Any] = field(default_factory=dict)

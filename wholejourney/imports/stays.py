@@ -113,16 +113,15 @@ def client_stays(
     return rows + [stay for stay in others if stay.pk not in listed]
 
 
-def ends_to_record(stays: list[Stay], ends: list[datetime.date | None]) -> Iterator[tuple[int, datetime.date, Any]]:
-    """The recorded stays the workbook ends (id, end, the row that says so): open ones, and those it
-    ends earlier. Never a later end than recorded (that would undo a move recorded in the app), and
-    never a stay whose row moves its start (the row's own update writes it)."""
+def ends_to_record(stays: list[Stay], ends: list[datetime.date | None]) -> Iterator[tuple[int, datetime.date]]:
+    """The recorded stays the workbook ends (id, end): open ones, and those it ends earlier. Never a
+    later end than recorded (that would undo a move recorded in the app), and never a stay whose row
+    moves its start (the row's own update writes it)."""
     for stay, end in zip(stays, ends, strict=True):
         if stay.pk is None or end is None or stay.recorded_start != stay.start:
             continue
         if stay.recorded_end is None or end < stay.recorded_end:
-            by = stay.row if stay.listed else next(other.row for other in stays if other.listed and other.start == end)
-            yield stay.pk, end, by
+            yield stay.pk, end
 
 
 def overlap_problem(later: Stay, earlier: Stay) -> tuple[Any, str, str, dict[str, Any]]:

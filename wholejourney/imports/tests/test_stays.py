@@ -72,7 +72,7 @@ def test_stays_the_check_lets_through_are_written_without_overlap(
     if not overlaps:
         assert _disjoint([(stay.start, end) for stay, end in zip(stays, ends, strict=True)])
     recorded_ends = {pk: end for pk, _start, end in already}
-    for pk, end, _row in ends_to_record(stays, ends):
+    for pk, end in ends_to_record(stays, ends):
         # A recorded stay only ever ends earlier (a move recorded in the app is never undone).
         recorded_end = recorded_ends[pk]
         assert recorded_end is None or end < recorded_end
