@@ -111,6 +111,18 @@ def _check_keyring_opens_the_trail() -> None:
         )
 
 
+def _refuse_the_keyring_among_the_files(root: Path | None) -> None:
+    keyring = crypto.keyring_path()
+    if root is not None and keyring is not None and keyring.resolve().is_relative_to(root.resolve()):
+        raise BackupError(
+            _(
+                "The keyring %(keyring)s is inside the uploaded files' folder %(folder)s, so the backup would "
+                'carry it. Move it out (docs/security.md, "Where the keys live").'
+            )
+            % {"keyring": keyring, "folder": root}
+        )
+
+
 def backup_create(*, output: Path, say: Say = lambda _line: None) -> BackupSummary:
     """Write the database and the uploaded files to `output`, encrypted under a key derived from the
     active master key. The file appears only when complete (written as `<output>.partial` first)."""
@@ -118,11 +130,12 @@ def backup_create(*, output: Path, say: Say = lambda _line: None) -> BackupSumma
     if output.exists():
         raise BackupError(_("%(path)s already exists: a backup never overwrites a file.") % {"path": output})
     _check_keyring_opens_the_trail()
+    root = _files_root()
+    _refuse_the_keyring_among_the_files(root)
     salt = secrets.token_bytes(32)
     key = backup_key(ring, ring.active_master, salt)
     now = timezone.now().astimezone(datetime.UTC).isoformat(timespec="seconds")
     header = Header(ring.active_master, salt, keyring_check(key, ring), connection.vendor, now)
-    root = _files_root()
     partial = output.with_name(output.name + ".partial")
     try:
         # Readable by its owner only from the start, not after it is written.

@@ -310,3 +310,24 @@ def test_backup_taken_while_the_app_writes_restores_a_whole_trail(
     assert during > 20 and len(written) > 20  # the app kept writing while the backup was taken
     assert "as in the backup" in said  # every table's rows as counted in the backup's snapshot
     assert f"Audit trail intact: {restored} rows" in said and restored >= 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_refuses_a_keyring_kept_among_the_uploaded_files(
+    cast: Cast, tmp_path: Path, files_in: Callable[[Path], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = files_in(tmp_path / "files")
+    keyring = files / "keys" / "keyring.json"
+    keyring.parent.mkdir(parents=True)
+    keyring.write_bytes(crypto.keyring_path().read_bytes())  # type: ignore[union-attr]
+    monkeypatch.setenv("WJ_KEYS_FILE", str(keyring))
+    crypto.reset_keyring_cache()
+
+    try:
+        with pytest.raises(CommandError, match="is inside the uploaded files' folder"):
+            _backup(tmp_path / "with-keys.backup")
+    finally:
+        monkeypatch.undo()
+        crypto.reset_keyring_cache()
+
+    assert list(tmp_path.glob("with-keys*")) == []
