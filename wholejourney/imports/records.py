@@ -35,7 +35,6 @@ from wholejourney.imports import stays
 from wholejourney.imports.cells import normal_text
 from wholejourney.imports.problems import Problem, ProblemFound
 from wholejourney.imports.state import LoadState, Owner, Values
-from wholejourney.imports.stays import Stay
 from wholejourney.outcomes import services as outcome_services
 from wholejourney.outcomes.models import Assessment, AssessmentAnswer, ClockFlag, CrisisEvent, EconomicSurvey
 from wholejourney.partners.models import Agreement, Organisation, PartnershipPeriod
@@ -272,85 +271,11 @@ def after_case_update(loader: LoadState, records: list[Record], rows: list[Value
         if start >= closed_on:
             raise ProblemFound(Problem("cases", number, "closed_on", "stay_after_closing"))
         ends[pk] = closed_on
-    end_stays(loader, ends)
-
-
-def end_stays(loader: LoadState, ends: dict[int, datetime.date]) -> None:
-    """Recorded stays the workbook ends (placement id → the day the client moved out), written as
-    the app writes the end of the stay a client leaves on a move or a closure (placement_add,
-    closure_decide): the end alone, in the same transaction, the action audited once (here the
-    import's event, which counts them). Not through placement_end row by row: a national workbook's
-    later version ends thousands of stays, and the rules were checked for them all (stays.settle),
-    with the database's constraints behind."""
-    by_day: dict[datetime.date, list[int]] = defaultdict(list)
-    for pk, day in ends.items():
-        by_day[day].append(pk)
-    for day, ids in by_day.items():
-        for first in range(0, len(ids), stays.CHUNK):
-            Placement.objects.filter(pk__in=ids[first : first + stays.CHUNK]).update(end=day)
-    loader.stays_ended += len(ends)
+    stays.end_stays(loader, ends)
 
 
 def build_foster_family(loader: LoadState, v: Values, existing: Any) -> Record:
     return {"office_id": loader.office.pk, "name": v["name"], "phone": v["phone"], "approved_on": v["approved_on"]}
-
-
-def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
-    """Each row's end, read with the client's stays already recorded (stays.py). The recorded stays
-    the workbook ends (an open stay the next one ends) end first, whether or not their rows changed:
-    a new stay never meets an open one."""
-    loader.sync()
-    closed = dict(
-        Case.objects.filter(office=loader.office, closed_on__isnull=False).values_list("pk", "closed_on").iterator()
-    )
-    by_client: dict[int, list[Stay]] = defaultdict(list)
-    numbers: dict[str, int] = {}
-    for values in loader.rows(sheet):
-        owner = loader.owners["cases"][values["case_ref"]]
-        ref = values["placement_ref"]
-        by_client[owner.client_id].append(
-            Stay(values["start"], values["end"], row=ref, closing=closed.get(owner.case_id or 0))
-        )
-        numbers[ref] = values["_number"]
-    imported = stays.imported_stays(loader.office.pk)
-    recorded = stays.recorded_stays(by_client)
-    loader.placement_ends = {}
-    ending: dict[int, datetime.date] = {}
-    for client_id, rows in by_client.items():
-        listed = stays.client_stays(rows, recorded.get(client_id, []), imported)
-        ends, overlaps = stays.settle(listed)
-        for later, earlier in overlaps:  # recorded in the app since the check
-            raise ProblemFound(_overlap(sheet, later, earlier, numbers))
-        for stay, end in zip(listed, ends, strict=True):
-            if stay.listed:
-                loader.placement_ends[stay.row] = end
-        ending.update(stays.ends_to_record(listed, ends))
-    end_stays(loader, ending)
-
-
-def _overlap(sheet: fmt.Sheet, later: Stay, earlier: Stay, numbers: dict[str, int]) -> Problem:
-    row, column, code, params = stays.overlap_problem(later, earlier)
-    if "row" in params:
-        params["row"] = numbers[params["row"]]
-    return Problem(sheet.name, numbers[row], column, code, params)
-
-
-def refused_placements(loader: LoadState, sheet: fmt.Sheet, rows: list[Values]) -> Problem | None:
-    """Which new stay of these the database refused: one overlapping a stay recorded after the stays
-    were read (a colleague's, in the app), read again now."""
-    by_client: dict[int, list[Stay]] = defaultdict(list)
-    numbers: dict[str, int] = {}
-    for values in rows:
-        ref = values["placement_ref"]
-        end = loader.placement_ends.get(ref, values["end"])
-        by_client[loader.owners["cases"][values["case_ref"]].client_id].append(Stay(values["start"], end, row=ref))
-        numbers[ref] = values["_number"]
-    recorded = stays.recorded_stays(by_client)
-    for client_id, listed in by_client.items():
-        _ends, overlaps = stays.settle(stays.client_stays(listed, recorded.get(client_id, []), {}))
-        for later, earlier in overlaps:
-            return _overlap(sheet, later, earlier, numbers)
-    return None
 
 
 def build_placement(loader: LoadState, v: Values, existing: Any) -> Record:
@@ -763,13 +688,15 @@ BUILDERS: dict[str, Builder] = {
     "public_events": _office_record("kind", "name", "held_on", "reported_attendance"),
 }
 PREPARE: dict[str, Callable[[LoadState, fmt.Sheet], None]] = {
-    "placements": prepare_placements,
+    "placements": stays.prepare_placements,
     "assessments": prepare_assessments,
 }
 BEFORE_CREATE: dict[str, Hook] = {"clients": before_clients}
 # Sheets whose new records a rule only the database sees whole may refuse (a colleague's stay
 # recorded meanwhile): each batch is written on its own, and if refused, this says which row and why.
-REFUSED: dict[str, Callable[[LoadState, fmt.Sheet, list[Values]], Problem | None]] = {"placements": refused_placements}
+REFUSED: dict[str, Callable[[LoadState, fmt.Sheet, list[Values]], Problem | None]] = {
+    "placements": stays.refused_placements
+}
 _LEADERS = set_many(CommunityGroup, "leaders", "leaders", lambda loader, ref: loader.ids["participants"][ref])
 _ATTENDED_BY = set_many(ExternalMeeting, "attended_by", "attended_by", lambda loader, name: loader.users[name])
 AFTER_CREATE: dict[str, Hook] = {

@@ -3,8 +3,8 @@
 A workbook lists a client's stays (the placements sheet) without always saying when one ended: an
 open stay ends the day the client's next stay starts (as recording a move in the app ends it), or
 the day the case closed (as approving a closure ends it). The check (validate.py) and the write
-(records.py) both read a client's stays through `settle`, so what passed the check is what is
-written: the same ends, the same overlaps.
+(below, registered for the placements sheet in records.py) both read a client's stays through
+`settle`, so what passed the check is what is written: the same ends, the same overlaps.
 
 A stay already recorded keeps an end recorded in the app when it is earlier than the one the
 workbook implies (the client moved out before the next stay; the workbook only knows the next
@@ -15,12 +15,16 @@ an open one ends when the workbook's next stay starts, as the app's move would e
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wholejourney.cases.models import Placement
+from wholejourney.cases.models import Case, Placement
+from wholejourney.imports import format as fmt
 from wholejourney.imports.models import ImportedRow
+from wholejourney.imports.problems import Problem, ProblemFound
+from wholejourney.imports.state import LoadState, Values
 
 CHUNK = 2000
 
@@ -132,3 +136,80 @@ def overlap_problem(later: Stay, earlier: Stay) -> tuple[Any, str, str, dict[str
     if later.listed:
         return later.row, "start", "placement_overlaps_recorded", {"date": earlier.start.isoformat()}
     return earlier.row, "end", "placement_overlaps_recorded", {"date": later.start.isoformat()}
+
+
+# --- the write (records.py registers these for the placements sheet) ---------------------------
+
+
+def prepare_placements(loader: LoadState, sheet: fmt.Sheet) -> None:
+    """Each row's end, read with the client's stays already recorded (settle). The recorded stays
+    the workbook ends (an open stay the next one ends) end first, whether or not their rows changed:
+    a new stay never meets an open one."""
+    loader.sync()
+    closed = dict(
+        Case.objects.filter(office=loader.office, closed_on__isnull=False).values_list("pk", "closed_on").iterator()
+    )
+    by_client: dict[int, list[Stay]] = defaultdict(list)
+    numbers: dict[str, int] = {}
+    for values in loader.rows(sheet):
+        owner = loader.owners["cases"][values["case_ref"]]
+        ref = values["placement_ref"]
+        by_client[owner.client_id].append(
+            Stay(values["start"], values["end"], row=ref, closing=closed.get(owner.case_id or 0))
+        )
+        numbers[ref] = values["_number"]
+    imported = imported_stays(loader.office.pk)
+    recorded = recorded_stays(by_client)
+    loader.placement_ends = {}
+    ending: dict[int, datetime.date] = {}
+    for client_id, rows in by_client.items():
+        listed = client_stays(rows, recorded.get(client_id, []), imported)
+        ends, overlaps = settle(listed)
+        for later, earlier in overlaps:  # recorded in the app since the check
+            raise ProblemFound(_overlap(sheet, later, earlier, numbers))
+        for stay, end in zip(listed, ends, strict=True):
+            if stay.listed:
+                loader.placement_ends[stay.row] = end
+        ending.update(ends_to_record(listed, ends))
+    end_stays(loader, ending)
+
+
+def _overlap(sheet: fmt.Sheet, later: Stay, earlier: Stay, numbers: dict[str, int]) -> Problem:
+    row, column, code, params = overlap_problem(later, earlier)
+    if "row" in params:
+        params["row"] = numbers[params["row"]]
+    return Problem(sheet.name, numbers[row], column, code, params)
+
+
+def refused_placements(loader: LoadState, sheet: fmt.Sheet, rows: list[Values]) -> Problem | None:
+    """Which new stay of these the database refused: one overlapping a stay recorded after the stays
+    were read (a colleague's, in the app), read again now."""
+    by_client: dict[int, list[Stay]] = defaultdict(list)
+    numbers: dict[str, int] = {}
+    for values in rows:
+        ref = values["placement_ref"]
+        end = loader.placement_ends.get(ref, values["end"])
+        by_client[loader.owners["cases"][values["case_ref"]].client_id].append(Stay(values["start"], end, row=ref))
+        numbers[ref] = values["_number"]
+    recorded = recorded_stays(by_client)
+    for client_id, listed in by_client.items():
+        _ends, overlaps = settle(client_stays(listed, recorded.get(client_id, []), {}))
+        for later, earlier in overlaps:
+            return _overlap(sheet, later, earlier, numbers)
+    return None
+
+
+def end_stays(loader: LoadState, ends: dict[int, datetime.date]) -> None:
+    """Recorded stays the workbook ends (placement id → the day the client moved out), written as
+    the app writes the end of the stay a client leaves on a move or a closure (placement_add,
+    closure_decide): the end alone, in the same transaction, the action audited once (here the
+    import's event, which counts them). Not through placement_end row by row: a national workbook's
+    later version ends thousands of stays, and the rules were checked for them all (settle),
+    with the database's constraints behind."""
+    by_day: dict[datetime.date, list[int]] = defaultdict(list)
+    for pk, day in ends.items():
+        by_day[day].append(pk)
+    for day, ids in by_day.items():
+        for first in range(0, len(ids), CHUNK):
+            Placement.objects.filter(pk__in=ids[first : first + CHUNK]).update(end=day)
+    loader.stays_ended += len(ends)
