@@ -34,11 +34,12 @@ class Snapshot:
     chunks: Callable[[], Iterator[bytes]]
 
 
-def row_counts(execute: Callable[[str], Any], tables: Iterable[str], quote: Callable[[str], str]) -> dict[str, int]:
-    """Rows in each table; the names come from the database's own catalogue."""
+def row_counts(cursor: Any, tables: Iterable[str], quote: Callable[[str], str]) -> dict[str, int]:
+    """Rows in each table, read through a DB-API cursor; the names come from the database's own catalogue."""
     counts = {}
     for table in sorted(tables):
-        counts[table] = int(execute(f"SELECT COUNT(*) FROM {quote(table)}").fetchone()[0])  # noqa: S608
+        cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608
+        counts[table] = int(cursor.fetchone()[0])
     return counts
 
 
@@ -68,7 +69,7 @@ def sqlite_snapshot(path: Path) -> Iterator[Snapshot]:
         with contextlib.closing(sqlite3.connect(path)) as source, contextlib.closing(sqlite3.connect(copy)) as target:
             source.backup(target)  # pages=-1: the whole file in one step, one read transaction
             target.execute("PRAGMA journal_mode=DELETE")  # the copy is one file, no -wal beside it
-            tables = row_counts(target.execute, _sqlite_tables(target), _sqlite_quote)
+            tables = row_counts(target.cursor(), _sqlite_tables(target), _sqlite_quote)
         yield Snapshot("database.sqlite3", True, tables, lambda: _file_chunks(copy))
     finally:
         copy.unlink(missing_ok=True)
@@ -139,12 +140,7 @@ def postgresql_snapshot(connection: BaseDatabaseWrapper) -> Iterator[Snapshot]:
             snapshot_id = cursor.fetchone()[0]
             cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
             tables = [name for (name,) in cursor.fetchall()]
-
-            def execute(query: str) -> Any:
-                cursor.execute(query)
-                return cursor
-
-            counts = row_counts(execute, tables, connection.ops.quote_name)
+            counts = row_counts(cursor, tables, connection.ops.quote_name)
             # The snapshot lives as long as this transaction: pg_dump runs inside the `with`.
             yield Snapshot(
                 "database.pgdump", False, counts, lambda: _pg_dump(dict(connection.settings_dict), snapshot_id)

@@ -267,14 +267,8 @@ def backup_restore(*, path: Path, say: Say = lambda _line: None) -> RestoreSumma
     connection.close()
     expected: dict[str, int] = manifest.get("tables", {})
     with connection.cursor() as cursor:
-
-        def execute(query: str) -> Any:
-            cursor.execute(query)
-            return cursor
-
-        restored = databases.row_counts(
-            execute, connection.introspection.table_names(cursor), connection.ops.quote_name
-        )
+        tables = connection.introspection.table_names(cursor)
+        restored = databases.row_counts(cursor, tables, connection.ops.quote_name)
     if restored != expected:
         differ = sorted(t for t in set(restored) | set(expected) if restored.get(t) != expected.get(t))
         raise BackupError(
