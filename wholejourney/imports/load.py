@@ -194,12 +194,14 @@ class Loader(LoadState):
                         changed.append((values, object_id))
                 else:
                     new_rows.append(values)
-            if new_rows:
-                self._create_rows(sheet, content_type, new_rows)
-                counts.created += len(new_rows)
+            # Changed records first: a record a row moves (a stay that now starts later) makes room
+            # for the new ones, and a client's new case is the latest their caseload follows.
             if changed:
                 self._update(sheet, changed)
                 counts.updated += len(changed)
+            if new_rows:
+                self._create_rows(sheet, content_type, new_rows)
+                counts.created += len(new_rows)
             counts.rows += len(batch)
             self.done += len(batch)
             if self.on_progress is not None:

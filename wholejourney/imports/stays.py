@@ -119,10 +119,10 @@ def client_stays(
 
 def ends_to_record(stays: list[Stay], ends: list[datetime.date | None]) -> Iterator[tuple[int, datetime.date]]:
     """The recorded stays the workbook ends (id, end): open ones, and those it ends earlier. Never a
-    later end than recorded (that would undo a move recorded in the app), and never a stay whose row
-    moves its start (the row's own update writes it)."""
+    later end than recorded (that would undo a move recorded in the app). A stay whose row moves its
+    start is ended where it is recorded, if it can be (the row's own update then moves it)."""
     for stay, end in zip(stays, ends, strict=True):
-        if stay.pk is None or end is None or stay.recorded_start != stay.start:
+        if stay.pk is None or end is None or stay.recorded_start is None or end <= stay.recorded_start:
             continue
         if stay.recorded_end is None or end < stay.recorded_end:
             yield stay.pk, end

@@ -236,3 +236,25 @@ def test_later_version_closing_a_case_before_a_stay_recorded_in_the_app_is_a_lis
     ]
     assert _stays() == stays
     assert Case.objects.get(pk=_imported("cases", "K002")).closed_on is None
+
+
+@pytest.mark.parametrize("new_row_first", [False, True])
+def test_later_version_moving_an_open_stays_start_and_adding_the_next_stay_imports(
+    cast: Cast, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, new_row_first: bool
+) -> None:
+    _import(cast, tmp_path, _example(), "first.xlsx")
+    later = _example()
+    later["placements"][2]["start"] = "2023-02-01"  # PL003, open: the foster stay began later
+    added = {"placement_ref": "PL004", "case_ref": "K003", "kind": "family", "start": "2024-02-01"}
+    if new_row_first:  # and written in a batch before the moved stay's
+        later["placements"].insert(0, added)
+        monkeypatch.setattr(load, "BATCH", 1)
+    else:
+        later["placements"].append(added)
+
+    run = _import(cast, tmp_path, later, "later.xlsx")
+
+    assert run.status == ImportRun.Status.SUCCEEDED, run.errors
+    foster = Placement.objects.get(pk=_imported("placements", "PL003"))
+    assert (foster.start, foster.end) == (datetime.date(2023, 2, 1), datetime.date(2024, 2, 1))
+    _assert_again_changes_nothing(cast, tmp_path, later)
