@@ -23,7 +23,7 @@ from ninja.utils import normalize_path, replace_path_param_notation
 from wholejourney.accounts.roles import Permission
 from wholejourney.api import errors
 from wholejourney.api.auth import enforce_permission, read_token
-from wholejourney.api.parser import CleaningParser
+from wholejourney.api.parser import WITHOUT_NUL, CleaningParser, refuse_nul_characters
 from wholejourney.care.api import router as care_router
 from wholejourney.cases.api import router as cases_router
 from wholejourney.clients.api import router as clients_router
@@ -62,18 +62,42 @@ URI_TOO_LONG = {
 
 
 class DocumentedApi(NinjaAPI):
-    """The API, whose OpenAPI document also declares what is answered before an operation's code
-    runs: 413 for a body too large to read (operations with a body), 414 for an address too long."""
+    """The API, whose OpenAPI document also declares what is checked before an operation's code
+    runs: 413 for a body too large to read (operations with a body), 414 for an address too long,
+    and no NUL character in any text of a request (api.parser)."""
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.get("components", {}).get("schemas", {})
         for operations in schema["paths"].values():
             for operation in operations.values():
                 answers = operation["responses"]
                 if "requestBody" in operation:
                     answers.setdefault(413, BODY_TOO_LARGE)
                 answers.setdefault(414, URI_TOO_LONG)
+                _texts_without_nul(operation.get("requestBody", {}), components)
+                _texts_without_nul(operation.get("parameters", []), components)
         return schema
+
+
+def _texts_without_nul(node: Any, components: dict[str, Any], seen: set[str] | None = None) -> None:
+    """Write the parser's refusal of NUL characters into every free text of a request's schema
+    (and of the components it refers to); a text with a pattern, a format or choices has its own."""
+    seen = set() if seen is None else seen
+    if isinstance(node, list):
+        for item in node:
+            _texts_without_nul(item, components, seen)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "string" and not {"pattern", "format", "enum"} & set(node):
+        node["pattern"] = WITHOUT_NUL
+    reference = node.get("$ref", "")
+    if reference.startswith("#/components/schemas/") and reference not in seen:
+        seen.add(reference)
+        _texts_without_nul(components.get(reference.rsplit("/", 1)[1]), components, seen)
+    for value in node.values():
+        _texts_without_nul(value, components, seen)
 
 
 def _openapi_access(view: Any) -> Any:
@@ -106,6 +130,7 @@ def build_api() -> NinjaAPI:
     )
     errors.install(api)
     api.add_decorator(enforce_permission, mode="operation")
+    api.add_decorator(refuse_nul_characters, mode="operation")
     for router in (
         clients_router,
         cases_router,

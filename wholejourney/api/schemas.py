@@ -4,7 +4,9 @@ by id among those the user may choose from (the same choices the page's form off
 from __future__ import annotations
 
 import datetime
+import math
 import re
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from django.db.models import Model, QuerySet, TextChoices
@@ -36,6 +38,41 @@ def _iso_day(value: Any) -> Any:
 
 # Every date the API reads or writes.
 Day = Annotated[datetime.date, BeforeValidator(_iso_day)]
+
+
+def decimal_rules(
+    *, digits: int, places: int, minimum: int | None = None, maximum: int | None = None
+) -> tuple[Any, ...]:
+    """A decimal number as the page's field takes it: at most `digits` digits, `places` of them
+    after the point, as a JSON number or as text ("1250.50"). Use as
+    `Annotated[Decimal, *decimal_rules(digits=12, places=2)]`.
+
+    The document says so (a number within the bounds and a multiple of the smallest step, or text
+    of that shape), so no request it calls valid is refused. `minimum` and `maximum` are written
+    in the document only: the service checks them, with its own message (a score goes from 0 to
+    100). A JSON number is a binary fraction: 0.35 arrives as 0.35000000000000003, and is read as
+    the decimal it stands for."""
+    step = 10.0**-places
+    largest = float(10 ** (digits - places)) - step
+
+    def read(value: Any) -> Any:
+        if isinstance(value, float) and math.isclose(value, round(value, places), rel_tol=1e-12, abs_tol=1e-12):
+            return Decimal(str(round(value, places)))
+        return value
+
+    sign = "" if minimum is not None and minimum >= 0 else "-?"
+    document = {
+        "anyOf": [
+            {
+                "type": "number",
+                "minimum": -largest if minimum is None else minimum,
+                "maximum": largest if maximum is None else maximum,
+                "multipleOf": step,
+            },
+            {"type": "string", "pattern": rf"^{sign}[0-9]{{1,{digits - places}}}(\.[0-9]{{1,{places}}})?$"},
+        ]
+    }
+    return BeforeValidator(read), Field(max_digits=digits, decimal_places=places), WithJsonSchema(document)
 
 
 # What `encode_cursor` writes: signed URL-safe base64, under 200 characters.

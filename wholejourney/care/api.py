@@ -22,7 +22,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, responses
 from wholejourney.api.pagination import decode_cursor, next_cursor
-from wholejourney.api.schemas import Day, Id, PageParams, PathId, inline_enum
+from wholejourney.api.schemas import Day, Id, PageParams, PathId, decimal_rules, inline_enum
 from wholejourney.care import services
 from wholejourney.care.models import (
     EconomicServiceKind,
@@ -141,8 +141,8 @@ class EducationIn(Schema):
 class EconomicServiceIn(Schema):
     kind: EconomicServiceKind
     provided_on: Day
-    amount: Decimal | None = Field(None, max_digits=12, decimal_places=2)
-    amount_usd: Decimal | None = Field(None, max_digits=10, decimal_places=2)
+    amount: Annotated[Decimal, *decimal_rules(digits=12, places=2, minimum=0)] | None = None
+    amount_usd: Annotated[Decimal, *decimal_rules(digits=10, places=2, minimum=0)] | None = None
     note: str = Note
 
 

@@ -20,7 +20,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, responses
 from wholejourney.api.pagination import cursor_page
-from wholejourney.api.schemas import Day, PageParams, PathId, inline_enum
+from wholejourney.api.schemas import Day, PageParams, PathId, decimal_rules, inline_enum
 from wholejourney.core.models import Office
 from wholejourney.programmes import selectors, services
 from wholejourney.programmes.models import Activity, ActivityKind, Campaign, TrainingTopic
@@ -77,8 +77,8 @@ class AttendanceRowIn(Schema):
     commune: str = Field("", max_length=200)
     province: str = Field("", max_length=200)
     organisation: str = Field("", max_length=200, description="A partner organisation's name.")
-    pre_test: Decimal | None = Field(None, max_digits=6, decimal_places=1)
-    post_test: Decimal | None = Field(None, max_digits=6, decimal_places=1)
+    pre_test: Annotated[Decimal, *decimal_rules(digits=5, places=1, minimum=0, maximum=100)] | None = None
+    post_test: Annotated[Decimal, *decimal_rules(digits=5, places=1, minimum=0, maximum=100)] | None = None
 
 
 class AttendanceIn(Schema):

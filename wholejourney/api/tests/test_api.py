@@ -14,17 +14,20 @@ from django.conf import settings
 from django.urls import get_resolver
 from django.utils import timezone
 
+from wholejourney.accounts.roles import Role
 from wholejourney.api.models import ApiToken
 from wholejourney.api.router import api, openapi_document
 from wholejourney.api.services import token_revoke
 from wholejourney.api.tests.conftest import Api
 from wholejourney.api.tests.factories import token_for
 from wholejourney.audit.models import AuditEvent
+from wholejourney.care.models import EconomicService
 from wholejourney.cases.models import Referral
 from wholejourney.cases.tests import factories as case_factories
 from wholejourney.clients import services as client_services
 from wholejourney.clients.models import Client
 from wholejourney.conftest import Cast
+from wholejourney.core.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -541,3 +544,37 @@ def test_a_date_is_written_year_month_day_never_a_number(cast: Cast, api_as: Mak
         ).status_code
         == 201
     )
+
+
+# --- decimal numbers -------------------------------------------------------------------------
+
+
+def test_a_json_number_of_money_is_read_as_the_decimal_it_stands_for(cast: Cast, dara: Client) -> None:
+    """0.35 travels in JSON as the binary fraction 0.35000000000000003; a third decimal place is
+    refused on its field, as the page's form refuses it."""
+    officer = UserFactory(office=cast.kh, team=cast.team, roles=[Role.CASE_MANAGER, Role.ECONOMIC_OFFICER])
+    writer = Api(token_for(officer, ApiToken.Scope.WRITE)[1])
+    service = {"kind": "business_plan", "provided_on": str(dara.cases.get().opened_on)}
+
+    recorded = writer.post(f"/clients/{dara.pk}/economic-services", {**service, "amount": 35 * 0.01})
+    refused = writer.post(f"/clients/{dara.pk}/economic-services", {**service, "amount_usd": "12.345"})
+
+    assert recorded.status_code == 201
+    assert str(EconomicService.objects.get().amount) == "0.35"
+    assert refused.status_code == 422 and list(_error(refused)["fields"]) == ["amount_usd"]
+
+
+def test_a_text_with_a_nul_character_is_refused_on_its_field_as_the_pages_refuse_it(
+    cast: Cast, api_as: MakeApi, dara: Client
+) -> None:
+    """PostgreSQL cannot store one (a DataError without the field's name), SQLite would store it."""
+    writer = api_as(cast.case_manager, write=True)
+
+    response = writer.send("PATCH", f"/clients/{dara.pk}", {"family_name_latin": "So\x00k"})
+    searched = writer.get("/clients/search", q="So\x00k")
+
+    assert response.status_code == searched.status_code == 422
+    assert _error(response)["fields"] == {"family_name_latin": ["Null characters are not allowed."]}
+    assert _error(searched)["fields"] == {"q": ["Null characters are not allowed."]}
+    dara.refresh_from_db()
+    assert dara.family_name_latin == "Sok"
