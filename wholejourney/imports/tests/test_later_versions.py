@@ -15,6 +15,7 @@ from wholejourney.audit.models import AuditEvent
 from wholejourney.cases import services as case_services
 from wholejourney.cases.metrics import survivors_in_foster_care, survivors_in_shelter
 from wholejourney.cases.models import Case, Placement
+from wholejourney.clients.models import Client
 from wholejourney.conftest import Cast
 from wholejourney.imports import load, records, tasks
 from wholejourney.imports.models import ImportedRow, ImportRun
@@ -258,3 +259,27 @@ def test_later_version_moving_an_open_stays_start_and_adding_the_next_stay_impor
     foster = Placement.objects.get(pk=_imported("placements", "PL003"))
     assert (foster.start, foster.end) == (datetime.date(2023, 2, 1), datetime.date(2024, 2, 1))
     _assert_again_changes_nothing(cast, tmp_path, later)
+
+
+def test_later_version_closing_a_case_and_opening_the_next_puts_the_client_in_the_new_caseload(
+    cast: Cast, tmp_path: Path
+) -> None:
+    first = _example()
+    first["cases"][1]["team"] = cast.other_team.name
+    _import(cast, tmp_path, first, "first.xlsx")
+    later = copy.deepcopy(first)
+    later["cases"][1] |= {"cas_Status": "closed", "closed_on": "2024-03-31", "closure_reason": "moved_away"}
+    later["cases"].append(
+        {
+            "case_ref": "K004",
+            "client_ref": "C002",
+            "opened_on": "2024-04-01",
+            "primary_abuse_type": "domestic_violence",
+            "team": cast.team.name,
+        }
+    )
+
+    run = _import(cast, tmp_path, later, "later.xlsx")
+
+    assert run.status == ImportRun.Status.SUCCEEDED, run.errors
+    assert Client.objects.get(pk=_imported("clients", "C002")).team == cast.team
