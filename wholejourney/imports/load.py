@@ -11,7 +11,10 @@ import is an administrator's act, checked once with IMPORT_DATA on the office (t
 
 Each row's record is remembered in ImportedRow with a keyed hash of its values: a row imported
 again unchanged is skipped, a changed row updates its record (through the model, full_clean and
-save: updates are few), a new row adds one. Identifying values are encrypted as the rows are
+save: updates are few), a new row adds one. What a row implies for records whose own rows did not
+change is written all the same (stays.py: a stay the next one ends, stays a case's closing ends).
+A write the database refuses for what the check could not see (a colleague's change made
+meanwhile) undoes the import and is reported as a problem of the workbook (ProblemFound). Identifying values are encrypted as the rows are
 written (under the client's own data key where the record is a client's); nothing is staged in a
 temporary table or written to a log.
 """
