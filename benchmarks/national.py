@@ -404,8 +404,8 @@ class Builder:
         from django.db import connection
 
         from benchmarks.caseload import COMMON_GIVEN, FAMILY_NAMES, PROVINCES, SYLLABLE_1, SYLLABLE_2
+        from wholejourney.clients.matching import client_tokens
         from wholejourney.clients.models import Client, Gender, Sex
-        from wholejourney.clients.services import _lookup_tokens
         from wholejourney.core.models import DataKey
 
         rng = self.rng
@@ -455,13 +455,15 @@ class Builder:
             )
             key_rows.append(_db_row(key, key_fields, connection))
             client_rows.append(_db_row(client, client_fields, connection))
-            lookup_rows += [(plan["client_id"], kind, digest) for kind, digest in sorted(_lookup_tokens(client))]
+            lookup_rows += [
+                (plan["client_id"], plan["office_id"], kind, digest) for kind, digest in sorted(client_tokens(client))
+            ]
             if plan["team_id"] == self.teams[0].id:
                 self.keys[plan["client_id"]] = (str(key.row_id), key.plaintext_key())
         self.counters = counters
         _copy("core_datakey", [f.column for f in key_fields], key_rows)
         _copy("clients_client", [f.column for f in client_fields], client_rows)
-        _copy("clients_clientlookup", ["client_id", "kind", "digest"], lookup_rows)
+        _copy("clients_clientlookup", ["client_id", "office_id", "kind", "digest"], lookup_rows)
 
     def _plan(self, number: int, teams: list[Team]) -> dict[str, Any]:
         """Who the client is and the dates of their cases (the records follow in SQL)."""
