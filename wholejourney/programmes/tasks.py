@@ -30,6 +30,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.core import crypto
 from wholejourney.core import services as job_services
 from wholejourney.core.models import Job
+from wholejourney.core.task_failures import failures_without_values
 from wholejourney.programmes import sheets
 from wholejourney.programmes.models import Activity
 from wholejourney.programmes.selectors import ATTENDANCE_IMPORT
@@ -105,6 +106,7 @@ def _read_upload(name: str, job_id: int) -> bytes:
 
 
 @task()
+@failures_without_values
 def attendance_import(job_id: int, language: str) -> None:
     with translation.override(language):
         _import(job_id)

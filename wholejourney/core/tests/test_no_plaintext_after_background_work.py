@@ -39,6 +39,8 @@ from wholejourney.exports.models import ExportRequest
 from wholejourney.exports.tests.factories import authenticator, current_code
 from wholejourney.imports.models import ImportRun
 from wholejourney.imports.template import EXAMPLES, write_workbook
+from wholejourney.programmes import services as programme_services
+from wholejourney.programmes.tasks import attendance_import_start
 from wholejourney.reporting.models import ReportFile
 
 # Long enough that no ciphertext or digest holds one by chance, whatever the letter case.
@@ -172,8 +174,14 @@ def test_a_failed_task_keeps_no_value_its_error_quoted(
     monkeypatch.setattr("wholejourney.imports.tasks.import_run", refuse)
     monkeypatch.setattr("wholejourney.reporting.services.render_report", refuse)
     monkeypatch.setattr("wholejourney.exports.files.render", refuse)
+    monkeypatch.setattr("wholejourney.programmes.sheets.read_attendance", refuse)
     client.force_login(make_user(Role.ADMINISTRATOR, office=cast.kh, username="kh.admin"))
     client.post(reverse("imports:upload"), {"office": cast.kh.pk, "workbook": _workbook()})
+    prevention = make_user(Role.PREVENTION_OFFICER, office=cast.kh, username="prevention")
+    activity = programme_services.activity_record(
+        actor=prevention, office=cast.kh, kind="prevention_training", held_on=datetime.date(2024, 2, 1)
+    )
+    attendance_import_start(actor=prevention, activity=activity, data=_workbook().getvalue(), language="en")
     client.force_login(cast.director)
     report_form = {"format": "xlsx", "edition": "internal", "language": "en", "office": "KH",
                    "date_from": datetime.date(2022, 1, 1), "date_to": datetime.date(2023, 12, 31)}  # fmt: skip
@@ -185,7 +193,7 @@ def test_a_failed_task_keeps_no_value_its_error_quoted(
     failed = list(DBTaskResult.objects.values_list("status", "exception_class_path", "traceback"))
     assert [(status, kind) for status, kind, _trace in failed] == [
         ("FAILED", "wholejourney.core.task_failures.BackgroundTaskFailed")
-    ] * 3
+    ] * 4
     assert all("builtins.ValueError (message withheld)" in trace for _status, _kind, trace in failed)
     assert ReportFile.objects.get().job.status == Job.Status.FAILED
     assert Job.objects.get(kind="office_import").status == Job.Status.FAILED
