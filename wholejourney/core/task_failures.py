@@ -42,4 +42,5 @@ def failures_without_values(func: Callable[P, R]) -> Callable[P, R]:
         # Raised outside the handler: not even a suppressed __context__ keeps the original.
         raise BackgroundTaskFailed(summary)
 
+    run.wj_failures_without_values = True  # type: ignore[attr-defined]
     return run

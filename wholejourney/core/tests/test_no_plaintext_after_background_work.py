@@ -10,6 +10,8 @@ reads and as the database stores it (the SQLite file's bytes, PostgreSQL's pg_du
 from __future__ import annotations
 
 import datetime
+import importlib
+import importlib.util
 import io
 import json
 import os
@@ -20,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django_tasks.base import Task
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
@@ -198,3 +202,17 @@ def test_a_failed_task_keeps_no_value_its_error_quoted(
     assert ReportFile.objects.get().job.status == Job.Status.FAILED
     assert Job.objects.get(kind="office_import").status == Job.Status.FAILED
     assert _places(plain_text_in_database()) == []
+
+
+def test_every_background_task_fails_without_the_values_it_was_working_on() -> None:
+    """A new task that forgot `@failures_without_values` would keep an error's quoted value."""
+    tasks = [
+        value
+        for app in apps.get_app_configs()
+        if app.name.startswith("wholejourney.") and importlib.util.find_spec(f"{app.name}.tasks")
+        for value in vars(importlib.import_module(f"{app.name}.tasks")).values()
+        if isinstance(value, Task) and value.module_path.startswith(f"{app.name}.tasks.")
+    ]
+
+    assert len(tasks) >= 5
+    assert [t.module_path for t in tasks if not getattr(t.func, "wj_failures_without_values", False)] == []
