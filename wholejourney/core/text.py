@@ -8,7 +8,7 @@ text a user gives, whichever way it comes in (docs/security.md, "Invisible chara
 
 - pages: every form's text field (`install_form_cleaning`, from `CoreConfig.ready`);
 - the JSON API: the request's body, query and form values (`api.router.CleaningParser`);
-- the spreadsheet import: each cell as it is read (`imports.validate.row_values`);
+- the spreadsheet import: each cell as it is read (`imports.cells.row_values`);
 - and, under all of them, every model's text on save (`clean_text_fields`) and each encrypted
   text or JSON value as it is assigned (`core.fields`).
 
