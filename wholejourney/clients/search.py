@@ -169,8 +169,11 @@ def _token_matches(query: Query, user: Any, within: QuerySet[Client] | None, *, 
         rows = rows.filter(weakest__gte=WEIGHTS[IndexKind.PHONE] if query.number else WEIGHTS[IndexKind.NAME_SOUND])
         if not query.number and len(words) < 2:
             rows = rows.none()
-    # Elsewhere the strongest first (a match of every word, for a signal), here the most alike.
-    rank_key = Case(When(category=_CATEGORY_ELSEWHERE, then=F("weakest") * 100_000 + F("score")), default=F("score"))
+    # Elsewhere the strongest first (a match of every word, for a signal), here the most alike. For an
+    # office's account "elsewhere" is another office: said so, not as the category, whose caseload
+    # subquery PostgreSQL would evaluate a second time for the ranking (9 ms for a team of 4,500).
+    elsewhere = Q(category=_CATEGORY_ELSEWHERE) if own_office is None else ~Q(office_id=own_office)
+    rank_key = Case(When(elsewhere, then=F("weakest") * 100_000 + F("score")), default=F("score"))
     rows = rows.annotate(
         rank=Window(RowNumber(), partition_by=[F("category")], order_by=[rank_key.desc(), F("client_id").asc()])
     ).filter(rank__lte=SEARCH_LIMIT + 1)
