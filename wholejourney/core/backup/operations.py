@@ -170,9 +170,23 @@ def backup_create(*, output: Path, say: Say = lambda _line: None) -> BackupSumma
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return BackupSummary(
+    summary = BackupSummary(
         output, output.stat().st_size, ring.active_master, len(snapshot.tables), sum(snapshot.tables.values()), files
     )
+    # A backup holds every client's record: the largest export there is, audited as one (after the
+    # snapshot, so the backup holds the trail up to itself).
+    from wholejourney.audit.models import AuditEvent
+    from wholejourney.audit.services import audit_record
+
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.EXPORT,
+        object_type="core.backup",
+        object_id=output.name[:64],
+        changed_fields=[f"tables:{summary.tables}", f"rows:{summary.rows}", f"files:{files}", f"key:{summary.key_id}"],
+        username="wholejourney backup",
+    )
+    return summary
 
 
 def _open_backup(path: Path, ring: crypto.Keyring) -> tuple[Header, bytes, bytes]:

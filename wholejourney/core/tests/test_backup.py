@@ -121,6 +121,11 @@ def test_demo_restored_into_a_fresh_database_gives_the_same_report_identities_an
     assert trail_after == trail > 0
     assert f"Audit trail intact: {trail} rows" in said and f"Audit trail intact: {trail} rows" in verified
     assert (restored_files / UPLOADED).read_bytes() == UPLOADED_BYTES
+    # The backup itself is audited, as an export of everything, after the snapshot it holds.
+    taken = AuditEvent.objects.order_by("-seq").first()
+    assert AuditEvent.objects.count() == trail + 1 and taken is not None
+    assert (taken.action, taken.object_type, taken.actor_username) == ("export", "core.backup", "wholejourney backup")
+    assert "files:1" in taken.changed_fields
 
 
 def _small_installation(cast: Cast, tmp_path: Path, files_in: Callable[[Path], Path]) -> Path:
@@ -254,7 +259,7 @@ def test_restore_sets_aside_checkpoints_of_rows_written_after_the_backup(
     cast: Cast, tmp_path: Path, files_in: Callable[[Path], Path], settings: Any
 ) -> None:
     backup = _small_installation(cast, tmp_path, files_in)
-    rows_in_backup = AuditEvent.objects.count()
+    rows_in_backup = AuditEvent.objects.count() - 1  # the backup's own event follows its snapshot
     for n in range(3):  # written after the backup, then the database is lost
         audit_record(actor=cast.director, action=AuditEvent.Action.VIEW, object_type="test", object_id=f"late{n}")
     call_command("audit", "checkpoint", stdout=StringIO())
@@ -265,7 +270,7 @@ def test_restore_sets_aside_checkpoints_of_rows_written_after_the_backup(
         said = _restore(backup)
         verified = _audit_verify()
 
-    assert f"rows {rows_in_backup + 1} to {rows_in_backup + 3} were deleted from the end" in said
+    assert f"rows {rows_in_backup + 1} to {rows_in_backup + 4} were deleted from the end" in said
     assert "were moved to" in said
     assert [p.name for p in checkpoints.parent.glob(checkpoints.name + ".before-reset-*")] != []
     assert f"Audit trail intact: {rows_in_backup} rows" in verified
