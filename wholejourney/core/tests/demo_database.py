@@ -114,10 +114,6 @@ def start_build(stage: str) -> None:
         )
 
 
-def start_demo_build() -> None:
-    start_build(DEMO)
-
-
 def _wait_for_build(stage: str) -> None:
     folder = run_folder()
     deadline = time.monotonic() + BUILD_TIMEOUT_SECONDS
