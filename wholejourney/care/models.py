@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.cases.models import Case
 from wholejourney.clients.models import Client
+from wholejourney.core.correctable import Voidable
 from wholejourney.core.fields import EncryptedCharField, EncryptedModel, EncryptedTextField
 from wholejourney.core.models import DataKey, Office
 from wholejourney.partners.models import Organisation
@@ -24,7 +25,7 @@ class Domain(models.TextChoices):
     SOCIAL = "social", _("Social capital / integration")
 
 
-class ClientRecord(EncryptedModel):
+class ClientRecord(Voidable, EncryptedModel):
     """A record about one client within one of their cases; encrypted under the client's key."""
 
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="+")
@@ -45,7 +46,7 @@ class ClientRecord(EncryptedModel):
 # --- care plans ------------------------------------------------------------------------------
 
 
-class CarePlan(EncryptedModel):
+class CarePlan(Voidable, EncryptedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         APPROVED = "approved", _("Approved")
@@ -86,7 +87,7 @@ class CarePlan(EncryptedModel):
         return self.client.data_key
 
 
-class CarePlanGoal(EncryptedModel):
+class CarePlanGoal(Voidable, EncryptedModel):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="goals")
     domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
     goal = EncryptedTextField(_("goal"))
@@ -107,7 +108,7 @@ class CarePlanGoal(EncryptedModel):
         return self.plan.client.data_key
 
 
-class CarePlanReview(EncryptedModel):
+class CarePlanReview(Voidable, EncryptedModel):
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="reviews")
     reviewed_on = models.DateField(_("reviewed on"))
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -139,7 +140,7 @@ class Modality(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class CounselingSession(EncryptedModel):
+class CounselingSession(Voidable, EncryptedModel):
     """One session, individual or with several clients; each attendee has their own notes."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
@@ -311,7 +312,7 @@ class LegalCase(ClientRecord):
         return f"{self.kind} legal case of client {self.client_id}"
 
 
-class LegalMilestone(EncryptedModel):
+class LegalMilestone(Voidable, EncryptedModel):
     class Kind(models.TextChoices):
         COMPLAINT = "complaint", _("Complaint filed")
         INVESTIGATION = "investigation", _("Investigation")

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Client
+from wholejourney.core.correctable import Versioned, Voidable
 from wholejourney.core.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
 from wholejourney.core.models import DataKey, Office
 from wholejourney.partners.models import Organisation
@@ -46,7 +47,7 @@ class ClosureReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Case(EncryptedModel):
+class Case(Versioned, EncryptedModel):
     """One episode of care for a client; a client may have several over the years."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="cases", verbose_name=_("office"))
@@ -194,7 +195,7 @@ class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
-class Referral(EncryptedModel):
+class Referral(Versioned, EncryptedModel):
     """A referral into our care (incoming) or from us to a partner (outgoing)."""
 
     class Direction(models.TextChoices):
@@ -296,7 +297,7 @@ class FosterFamily(EncryptedModel):
         return f"foster family {self.pk}"
 
 
-class Placement(models.Model):
+class Placement(Voidable):
     """Where a client lives while in care, for a period [start, end). Periods of a client never overlap
     (a database constraint on PostgreSQL and a trigger on SQLite back up the service's check)."""
 

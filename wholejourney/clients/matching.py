@@ -104,6 +104,13 @@ def _part_tokens(words: list[str], *, with_typos: bool = True) -> dict[tuple[str
     return tokens
 
 
+# The client's fields the tokens are made of (all `client_tokens` reads).
+TOKEN_FIELDS = (
+    "given_name_km", "family_name_km", "given_name_latin", "family_name_latin", "aliases", "phone_numbers",
+    "id_documents",
+)  # fmt: skip
+
+
 def client_tokens(client: Any) -> set[tuple[str, str]]:
     """Every token a client is found by (`client` is a Client or anything with its identity attributes)."""
     full_names: list[str] = []

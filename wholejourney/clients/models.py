@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.core.blind_index import IndexKind
+from wholejourney.core.correctable import Versioned
 from wholejourney.core.fields import (
     EncryptedCharField,
     EncryptedDateField,
@@ -39,7 +40,7 @@ class Gender(models.TextChoices):
     NOT_SPECIFIED = "NonSpecifiedUnknown", _("Not specified or unknown")
 
 
-class Client(EncryptedModel):
+class Client(Versioned, EncryptedModel):
     """A survivor with a record in one office. Lists and reports show `code`, never the name."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="clients", verbose_name=_("office"))

@@ -17,7 +17,7 @@ from wholejourney.accounts.permissions import BREAK_GLASS_HOURS, has_permission,
 from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
-from wholejourney.clients.matching import client_tokens
+from wholejourney.clients.matching import TOKEN_FIELDS, client_tokens
 from wholejourney.clients.models import BreakGlassGrant, Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind
 from wholejourney.clients.rules import normalise_phone, phone_problem, registration_problems
 from wholejourney.core.models import DataKey, Office
@@ -62,7 +62,14 @@ def _refresh_lookups(client: Client) -> None:
 def client_reindex_all(batch_size: int = 500) -> int:
     """Rebuild every client's search tokens (after the matching changes). Returns how many clients."""
     done = 0
-    clients = Client.objects.filter(erased_at__isnull=True).select_related("data_key").order_by("pk")
+    # Only the columns the tokens are made of: the migrations that rebuild the tokens run this with
+    # the code of today on the tables of their day, before later columns exist.
+    clients = (
+        Client.objects.filter(erased_at__isnull=True)
+        .select_related("data_key")
+        .only("id", "row_id", "office_id", "data_key", *TOKEN_FIELDS)
+        .order_by("pk")
+    )
     last = 0
     while batch := list(clients.filter(pk__gt=last)[:batch_size]):
         with transaction.atomic():

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.core import crypto
-from wholejourney.core.fields import EncryptedModel, EncryptedTextField
+from wholejourney.core.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
 
 
 def validate_time_zone(value: str) -> None:
@@ -205,3 +205,43 @@ class DataKey(EncryptedModel):
         self.save(update_fields=["wrapped_key", "destroyed_at"])
         with _data_key_lock:
             _data_key_cache.pop(str(self.row_id), None)
+
+
+class RecordChange(EncryptedModel):
+    """One correction of a record: an edit (which fields, and their earlier values), a void (and
+    why) or a restore. Earlier values and reasons are encrypted under the client's data key when the
+    record belongs to a client, so erasing the client shreds its history too."""
+
+    class Action(models.TextChoices):
+        EDIT = "edit", _("Edited")
+        VOID = "void", _("Voided")
+        RESTORE = "restore", _("Restored")
+
+    kind = models.CharField(max_length=40)  # the key of the kind of record (core.corrections.registry)
+    record_id = models.PositiveBigIntegerField()
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    version = models.PositiveIntegerField()  # the record's version after this change
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    fields = models.JSONField(default=list)  # the names of the fields changed (never their values)
+    earlier = EncryptedJSONField(default=dict, blank=True)  # field name -> the value before, as text
+    reason = EncryptedTextField(blank=True)
+
+    class Privacy:
+        identifying = ["earlier", "reason"]
+        plain = [
+            "id", "row_id", "kind", "record_id", "office", "client", "action", "version", "changed_by",
+            "changed_at", "fields",
+        ]  # fmt: skip
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["kind", "record_id"], name="recordchange_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action} of {self.kind} {self.record_id} (v{self.version})"
+
+    def encryption_data_key(self) -> DataKey | None:
+        return self.client.data_key if self.client_id else None

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.correctable import Versioned
 from wholejourney.core.fields import EncryptedCharField, EncryptedModel
 from wholejourney.core.models import Office
 
@@ -37,7 +38,7 @@ GOVERNMENT_KINDS = frozenset(
 )
 
 
-class Organisation(models.Model):
+class Organisation(Versioned):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("office"))
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)

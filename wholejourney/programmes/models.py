@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Client, Sex
+from wholejourney.core.correctable import Versioned, Voidable
 from wholejourney.core.fields import EncryptedCharField, EncryptedModel, EncryptedTextField
 from wholejourney.core.models import Office
 from wholejourney.partners.models import Organisation
@@ -36,7 +37,7 @@ class AgeBand(models.TextChoices):
     UNKNOWN = "", _("Not known")
 
 
-class Participant(EncryptedModel):
+class Participant(Versioned, EncryptedModel):
     """Someone who takes part in a training, meeting or event. The name is optional."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
@@ -180,7 +181,7 @@ class TrainingTopic(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Activity(models.Model):
+class Activity(Voidable):
     """A training, meeting, workshop or event that people attend."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
@@ -218,7 +219,7 @@ class Activity(models.Model):
         return f"{self.kind} {self.held_on}"
 
 
-class Attendance(models.Model):
+class Attendance(Voidable):
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendances")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="attendances")
     pre_test = models.DecimalField(_("pre-test score"), max_digits=5, decimal_places=1, null=True, blank=True)

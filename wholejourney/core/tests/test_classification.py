@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.apps import apps
 
+from wholejourney.core.correctable import correction_fields
 from wholejourney.core.fields import EncryptedFieldMixin
 
 CLASSES = ("identifying", "sensitive", "plain")
@@ -26,7 +27,7 @@ def test_every_field_of_every_model_is_classified_once() -> None:
         if privacy is None:
             problems.append(f"{model.__name__} has no Privacy class")
             continue
-        declared = [name for cls in CLASSES for name in getattr(privacy, cls, [])]
+        declared = [name for cls in CLASSES for name in getattr(privacy, cls, [])] + correction_fields(model)
         fields = set(_fields(model))
         problems += [f"{model.__name__}.{n} is not classified" for n in sorted(fields - set(declared))]
         problems += [f"{model.__name__}.{n} is classified but is no field" for n in sorted(set(declared) - fields)]
