@@ -57,9 +57,11 @@ INSTALLED_APPS = [
     "wholejourney.outcomes",
     "wholejourney.programmes",
     "wholejourney.reporting",
+    "wholejourney.tables",
     "wholejourney.imports",
     "wholejourney.api",
     "wholejourney.exports",
+    "wholejourney.documents",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -176,6 +178,9 @@ AXES_SENSITIVE_PARAMETERS = ["password", "token", "code"]
 WJ_AUDIT_CHECKPOINT_DIR = Path(env("WJ_AUDIT_CHECKPOINT_DIR") or VAR_DIR / "audit-checkpoints")
 # audit_record writes a checkpoint after every this many rows (0: only `audit checkpoint` and `audit verify`).
 WJ_AUDIT_CHECKPOINT_EVERY = env_int("WJ_AUDIT_CHECKPOINT_EVERY", default=1000)
+# How long after entering a record its author (or the client's case manager) may still correct it;
+# after that, the office's director (core.corrections).
+WJ_CORRECTION_DAYS = env_int("WJ_CORRECTION_DAYS", default=30)
 
 WJ_REQUIRE_MFA = env_bool("WJ_REQUIRE_MFA", default=True)
 OTP_TOTP_ISSUER = env("WJ_OTP_ISSUER") or "Whole Journey"
@@ -224,6 +229,10 @@ STORAGES = {
 # Outside production WhiteNoise serves straight from the apps, so no collectstatic step is needed.
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Documents on clients' records (wholejourney.documents) ------------------------------------
+# The largest file a document may be (bytes); files are kept in memory while checked and encrypted.
+WJ_DOCUMENT_MAX_BYTES = env_int("WJ_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

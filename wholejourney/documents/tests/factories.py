@@ -1,0 +1,20 @@
+"""Documents for tests that need one without its file (access checks answer before any file is read)."""
+
+from __future__ import annotations
+
+import uuid
+
+from wholejourney.cases.tests.factories import make_client
+from wholejourney.conftest import Cast
+from wholejourney.documents.models import Document, DocumentKind
+
+
+def kh_document(cast: Cast) -> Document:
+    client = make_client(cast.case_manager)
+    return Document.objects.create(
+        client=client,
+        kind=DocumentKind.OTHER,
+        content_type="application/pdf",
+        stored_name=f"documents/{uuid.uuid4().hex}.bin",
+        uploaded_by=cast.case_manager,
+    )
