@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "wholejourney.outcomes",
     "wholejourney.programmes",
     "wholejourney.reporting",
-    "wholejourney.tables",
     "wholejourney.imports",
     "wholejourney.api",
     "wholejourney.exports",
