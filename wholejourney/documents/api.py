@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from wholejourney.accounts.roles import Permission
 from wholejourney.api.auth import allow, write_token
 from wholejourney.api.errors import ApiError, not_found, responses
-from wholejourney.api.schemas import PathId
+from wholejourney.api.schemas import Day, PathId
 from wholejourney.clients import services as client_services
 from wholejourney.clients.selectors import client_get_for
 from wholejourney.documents import files, selectors, services
@@ -87,9 +87,11 @@ def documents_list(request: HttpRequest, client_id: PathId) -> list[dict[str, An
 def document_upload(
     request: HttpRequest,
     client_id: PathId,
-    file: UploadedFile = File(...),  # noqa: B008
+    # Optional in the schema only so that a part Django cannot take as a file (no file name) is
+    # answered with its own message; an upload without a file is refused.
+    file: UploadedFile | None = File(None, description="The file (required): PDF, JPEG, PNG or .docx."),  # noqa: B008
     kind: DocumentKind = Form(...),  # noqa: B008
-    dated: datetime.date | None = Form(None),  # noqa: B008
+    dated: Day = Form(None, description="The date of the document, if it has one."),  # noqa: B008
 ) -> Status[dict[str, Any]]:
     """Keep a file (PDF, JPEG, PNG or .docx, up to the size limit) on a client's record, as
     multipart/form-data. The type is read from the bytes; photos lose all their metadata."""
@@ -97,6 +99,9 @@ def document_upload(
     handler = getattr(request, "wj_upload_handler", None)
     if handler is not None and handler.too_large:
         message = _("The file is larger than %(size)s MB.") % {"size": f"{files.max_bytes() / (1024 * 1024):g}"}
+        raise ApiError(422, "invalid", message, {"file": [message]})
+    if file is None:
+        message = _("Attach the file to keep.")
         raise ApiError(422, "invalid", message, {"file": [message]})
     try:
         document = services.document_upload(
