@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "wholejourney.imports",
     "wholejourney.api",
     "wholejourney.exports",
+    "wholejourney.notifications",
     "wholejourney.documents",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -271,9 +272,26 @@ if PRODUCTION:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS is required when WJ_ENV=production.")
 
-# --- Mail (password reset by an administrator is shown on screen; mail is optional) ----------
+# --- Mail: notifications (wholejourney.notifications) are emailed by the task worker ------------
+# EMAIL_URL (smtp://, smtp+tls://, smtp+ssl://, console:, locmem:) or WJ_EMAIL_BACKEND with Django's
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS; the console by default.
 EMAIL_BACKEND = env("WJ_EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env("EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=20)
+if env("EMAIL_URL"):
+    from wholejourney.notifications.email_url import parse as _parse_email_url
+
+    globals().update(_parse_email_url(env("EMAIL_URL") or ""))
 DEFAULT_FROM_EMAIL = env("WJ_FROM_EMAIL") or "wholejourney@localhost"
+# Where links in emails and webhook posts lead (the address staff sign in at).
+WJ_SITE_URL = env("WJ_SITE_URL") or "http://localhost:8000"
+# How often a page asks for the header's count of unread notifications.
+WJ_NOTIFICATION_POLL_SECONDS = env_int("WJ_NOTIFICATION_POLL_SECONDS", default=30)
 
 # --- Logging: never request bodies or query strings (they may carry identifying values) ------
 LOGGING = {

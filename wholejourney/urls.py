@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("wholejourney.imports.urls")),
     path("", include("wholejourney.api.urls")),
     path("", include("wholejourney.exports.urls")),
+    path("", include("wholejourney.notifications.urls")),
     path("", include("wholejourney.documents.urls")),
     path("api/v1/", api_urls()),
 ]

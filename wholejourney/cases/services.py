@@ -36,6 +36,7 @@ from wholejourney.clients.models import Client
 from wholejourney.core.dates import shown
 from wholejourney.core.fields import reseal
 from wholejourney.core.models import Office
+from wholejourney.notifications import events as notification_events
 from wholejourney.outcomes.selectors import clock_on
 from wholejourney.partners.models import Organisation
 
@@ -95,6 +96,7 @@ def referral_receive(
     with transaction.atomic():
         referral.save()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=referral, changed_fields=["referral"])
+        notification_events.referral_received(referral=referral, actor=actor)
     return referral
 
 
@@ -148,6 +150,7 @@ def referral_accept(
         reseal(locked)  # from now on the referral is under the client's own key
         locked.save()
         audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=locked, changed_fields=["status", "client"])
+        notification_events.referral_decided(referral=locked, actor=actor, case=case)
     return case
 
 
@@ -166,6 +169,7 @@ def referral_decline(*, actor: User, referral: Referral, note: str) -> Referral:
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.save()
         audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=locked, changed_fields=["status"])
+        notification_events.referral_decided(referral=locked, actor=actor)
     return locked
 
 
@@ -362,6 +366,7 @@ def closure_request(
         with transaction.atomic():
             request.save()
             audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=request, changed_fields=changed)
+            notification_events.closure_requested(closure=request, actor=actor)
     except IntegrityError as exc:
         raise ValidationError(_("A closure request for this case is already waiting for approval.")) from exc
     return request
@@ -401,6 +406,7 @@ def closure_decide(*, actor: User, request: ClosureRequest, approve: bool, comme
             case.save(update_fields=["status", "closed_on", "closure_reason"])
         changed = ["closure_" + locked.status] + (["clock_override_reason"] if locked.clock_override_reason else [])
         audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=case, changed_fields=changed)
+        notification_events.closure_decided(closure=locked, actor=actor)
     return case
 
 

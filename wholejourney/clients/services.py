@@ -21,6 +21,7 @@ from wholejourney.clients.matching import TOKEN_FIELDS, client_tokens
 from wholejourney.clients.models import BreakGlassGrant, Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind
 from wholejourney.clients.rules import normalise_phone, phone_problem, registration_problems
 from wholejourney.core.models import DataKey, Office
+from wholejourney.notifications import events as notification_events
 
 IDENTITY_FIELDS = (
     "given_name_km",
@@ -221,6 +222,7 @@ def break_glass(*, actor: User, client: Client, reason: str, hours: int = BREAK_
             target=client,
             changed_fields=["access", *(["renewed"] if renews else [])],
         )
+        notification_events.break_glass_used(grant=grant, actor=actor)
     return grant
 
 

@@ -50,9 +50,17 @@ def job_finish(*, job_id: int, message: str = "", result_file: str = "") -> None
     if result_file:
         job.result_file = result_file
     job.save()
+    _job_notify(job)
 
 
 def job_fail(*, job_id: int, message: str) -> None:
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.FAILED, message=message[:240], finished_at=timezone.now(), updated_at=timezone.now()
     )
+    _job_notify(Job.objects.select_related("created_by").get(pk=job_id))
+
+
+def _job_notify(job: Job) -> None:
+    from wholejourney.notifications import events  # notifications builds on core, not the reverse
+
+    events.job_finished(job=job)

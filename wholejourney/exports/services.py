@@ -29,6 +29,7 @@ from wholejourney.core.models import Office
 from wholejourney.exports import files
 from wholejourney.exports.models import ExportFormat, ExportKind, ExportRequest
 from wholejourney.exports.tables import EXPORT_PERMISSION, TABLES
+from wholejourney.notifications import events as notification_events
 
 LIFETIME = datetime.timedelta(hours=24)
 SECOND_FACTOR_FRESH = datetime.timedelta(minutes=5)
@@ -68,6 +69,7 @@ def export_request(*, actor: User, kind: str, format: str, identifying: bool) ->
         )
         if not identifying:
             _build_later(export)
+        notification_events.export_requested(export=export, actor=actor)
     return export
 
 
@@ -99,6 +101,7 @@ def export_decide(*, actor: User, export: ExportRequest, approve: bool, note: st
         locked.decided_at, locked.decision_note = timezone.now(), note.strip()
         locked.save()
         audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=locked, changed_fields=[locked.status])
+        notification_events.export_decided(export=locked, actor=actor)
     return locked
 
 

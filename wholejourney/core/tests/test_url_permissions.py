@@ -20,6 +20,7 @@ from wholejourney.core import services as core_services
 from wholejourney.core.tests.factories import TeamFactory, make_user
 from wholejourney.documents.tests import factories as document_factories
 from wholejourney.exports.tests import factories as export_factories
+from wholejourney.notifications.tests import factories as notification_factories
 from wholejourney.outcomes.tests import records as outcome_records
 from wholejourney.programmes.tests import factories as programme_factories
 from wholejourney.reporting.tests import records as reporting_records
@@ -128,6 +129,7 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "exports:detail": export_factories.kh_export,
     "exports:download": export_factories.kh_export,
     "exports:decide": export_factories.kh_export,
+    "notifications:open": notification_factories.kh_notification,
     "documents:list": lambda cast: case_factories.make_client(cast.case_manager),
     "documents:download": document_factories.kh_document,
     "documents:preview": document_factories.kh_document,
