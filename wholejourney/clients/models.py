@@ -146,6 +146,12 @@ class ConsentKind(models.TextChoices):
     STORY = "story", _("To tell their story, under a pseudonym")
 
 
+class ConsentHow(models.TextChoices):
+    SIGNED = "signed", _("Signed a form")
+    THUMBPRINT = "thumbprint", _("Thumbprint on a form")
+    SPOKEN = "spoken", _("Said so, before a witness")
+
+
 class Consent(EncryptedModel):
     """What a client agreed to, when, and whether they withdrew it. A story is only ever told under
     its pseudonym, and never with a photograph of the client's face."""
@@ -160,11 +166,22 @@ class Consent(EncryptedModel):
     pseudonym = EncryptedCharField(_("pseudonym"), max_length=80, blank=True)
     note = EncryptedTextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    how_given = models.CharField(_("how it was given"), max_length=16, choices=ConsentHow.choices, blank=True)
+    # A child's consent is given by a guardian: who, and what they are to the child.
+    guardian_name = EncryptedCharField(_("guardian's name"), max_length=120, blank=True)
+    guardian_relation = EncryptedCharField(_("guardian is the child's"), max_length=60, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Privacy:
+        identifying = ["guardian_name"]
         # A pseudonym is meant to be published, but with the client's record it points at them.
-        sensitive = ["pseudonym", "note"]
-        plain = ["id", "row_id", "client", "kind", "partner", "given_on", "withdrawn_on", "recorded_by"]
+        sensitive = ["pseudonym", "note", "guardian_relation"]
+        plain = [
+            "id", "row_id", "client", "kind", "partner", "given_on", "withdrawn_on", "recorded_by", "how_given",
+            "withdrawn_by",
+        ]  # fmt: skip
 
     class Meta:
         ordering = ["-given_on"]
@@ -188,6 +205,40 @@ class Consent(EncryptedModel):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_on is None
+
+
+class ConsentOverride(EncryptedModel):
+    """Information shared without the client's consent, on the director's word: a referral to a
+    partner the client has not agreed to share with (a child in danger, a court order). Shown on the
+    client's record with its reason."""
+
+    class Purpose(models.TextChoices):
+        REFERRAL = "referral", _("Referral to a partner")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consent_overrides")
+    purpose = models.CharField(_("for"), max_length=16, choices=Purpose.choices)
+    partner = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("partner")
+    )
+    reason = EncryptedTextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Privacy:
+        # The reason says what happened to the client.
+        sensitive = ["reason"]
+        plain = ["id", "row_id", "client", "purpose", "partner", "decided_by", "decided_at"]
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"consent override for client {self.client_id}"
+
+    def encryption_data_key(self) -> DataKey:
+        return self.client.data_key
 
 
 class ClientLookup(models.Model):

@@ -38,12 +38,16 @@ class Document(EncryptedModel):
     preview_name = models.CharField(max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    # The signed form of a consent, scanned.
+    consent = models.ForeignKey(
+        "clients.Consent", on_delete=models.SET_NULL, null=True, blank=True, related_name="forms"
+    )
 
     class Privacy:
         identifying = ["title"]
         plain = [
             "id", "row_id", "client", "kind", "dated", "content_type", "size", "stored_name", "preview_name",
-            "uploaded_by", "uploaded_at",
+            "uploaded_by", "uploaded_at", "consent",
         ]  # fmt: skip
 
     class Meta:
