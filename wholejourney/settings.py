@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "wholejourney.outcomes",
     "wholejourney.programmes",
     "wholejourney.reporting",
+    "wholejourney.tables",
     "wholejourney.imports",
     "wholejourney.api",
     "wholejourney.exports",

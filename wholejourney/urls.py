@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("wholejourney.care.urls")),
     path("", include("wholejourney.outcomes.urls")),
     path("", include("wholejourney.reporting.urls")),
+    path("", include("wholejourney.tables.urls")),
     path("", include("wholejourney.audit.urls")),
     path("", include("wholejourney.imports.urls")),
     path("", include("wholejourney.api.urls")),

@@ -40,6 +40,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Teams"), "accounts:team_list", Permission.VIEW_STAFF),
     NavItem(_("Offices"), "accounts:office_list", Permission.MANAGE_OFFICES),
     NavItem(_("Reports"), "reporting:report", Permission.VIEW_REPORTS),
+    NavItem(_("Tables"), "tables:builder", Permission.VIEW_REPORTS),
     NavItem(_("Audit trail"), "audit:trail", Permission.VIEW_AUDIT),
     NavItem(_("Import records"), "imports:upload", Permission.IMPORT_DATA),
     # Exports of the lists a role sees: the caseload's records, or the programme's participants.

@@ -24,6 +24,7 @@ from wholejourney.notifications.tests import factories as notification_factories
 from wholejourney.outcomes.tests import records as outcome_records
 from wholejourney.programmes.tests import factories as programme_factories
 from wholejourney.reporting.tests import records as reporting_records
+from wholejourney.tables.tests import factories as table_factories
 
 
 def _walk(patterns: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -133,6 +134,9 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "documents:list": lambda cast: case_factories.make_client(cast.case_manager),
     "documents:download": document_factories.kh_document,
     "documents:preview": document_factories.kh_document,
+    "tables:saved": table_factories.kh_saved_table,
+    "tables:saved_edit": table_factories.kh_saved_table,
+    "tables:saved_delete": table_factories.kh_saved_table,
 }
 
 

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TablesConfig(AppConfig):
+    name = "wholejourney.tables"
+    label = "tables"
+    verbose_name = _("Tables")
