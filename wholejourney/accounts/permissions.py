@@ -6,6 +6,7 @@ An object the user may not reach is a 404, never a 403 that would confirm it exi
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -92,6 +93,34 @@ def in_caseload(user: Any, client: Any) -> bool:
     if client.team_id is not None and client.team is not None and client.team.supervisor_id == user.pk:
         return True
     return client.break_glass_grants.filter(user=user, expires_at__gt=timezone.now()).exists()
+
+
+def may_correct(
+    user: Any,
+    *,
+    permissions: tuple[Permission, ...],
+    obj: models.Model,
+    author_id: int | None,
+    case_manager_id: int | None,
+    entered_at: datetime.datetime | None,
+) -> bool:
+    """Whether `user` may edit or void a record (core.corrections), `obj` being its client or office:
+
+    - the office's director, always;
+    - else only someone who may still record this kind for the client (`permissions`), and only
+      the person who entered it or the client's case manager, within `WJ_CORRECTION_DAYS` of its
+      entry (a record with no known entry time, e.g. imported, is the director's to correct).
+
+    A closed case's records are read-only to everyone until it is reopened: the services say so
+    with a message rather than hide the button."""
+    if has_permission(user, Permission.CORRECT_ANY_RECORD, obj=obj):
+        return True
+    if not any(has_permission(user, perm, obj=obj) for perm in permissions):
+        return False
+    if user.pk not in {author_id, case_manager_id} - {None}:
+        return False
+    window = datetime.timedelta(days=settings.WJ_CORRECTION_DAYS)
+    return entered_at is not None and entered_at >= timezone.now() - window
 
 
 def can_read_counseling_notes(user: Any, client: Any) -> bool:

@@ -50,6 +50,10 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     # Bringing an office's history in from spreadsheets (wholejourney.imports).
     IMPORT_DATA = "import_data"
+    # Correcting records (core.corrections): any record of the office at any time, and restoring a
+    # voided one. Others correct their own entries, within a time, through `may_correct`.
+    CORRECT_ANY_RECORD = "correct_any_record"
+    RESTORE_RECORDS = "restore_records"
 
 
 _STAFF = {Permission.SIGNED_IN}
@@ -70,6 +74,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_EXPORTS,
             Permission.VIEW_REPORTS,
             Permission.VIEW_AUDIT,
+            Permission.CORRECT_ANY_RECORD,
+            Permission.RESTORE_RECORDS,
         }
     ),
     Role.CASE_MANAGER: frozenset(_CASEWORK | {Permission.MANAGE_CASES}),

@@ -314,6 +314,11 @@ def _beyond(kind: TimelineKind, position: TimelinePosition, *, older: bool) -> Q
     return Q(**{f"{kind.day}__{op}{'e' if same_day else ''}": position.day})
 
 
+def _every(model: type[models.Model]) -> models.QuerySet[Any]:
+    """The model's records, voided ones included."""
+    return model._base_manager.all()
+
+
 def timeline_rows(
     kinds: list[TimelineKind],
     client: Client,
@@ -333,7 +338,8 @@ def timeline_rows(
     per_kind_limit = connection.features.supports_slicing_ordering_in_compound
     parts = []
     for kind in kinds:
-        records = kind.model._default_manager.filter(**{kind.client: client})
+        # Voided records too: the timeline shows them struck through (core.corrections).
+        records = _every(kind.model).filter(**{kind.client: client})
         if older_than is not None or newer_than is not None:
             position = older_than or newer_than
             assert position is not None  # noqa: S101 (for mypy)
@@ -362,7 +368,7 @@ def timeline_records(
     for kind in kinds:
         if not wanted.get(kind.key):
             continue
-        records = kind.model._default_manager.select_related(*kind.related).filter(pk__in=wanted[kind.key])
+        records = _every(kind.model).select_related(*kind.related).filter(pk__in=wanted[kind.key])
         for record in records:
             if client is not None:
                 _attach_client(kind, record, client)

@@ -98,7 +98,7 @@ def _save(actor: User, record: models.Model, action: AuditEvent.Action = AuditEv
 # --- care plans ------------------------------------------------------------------------------
 
 
-def _check_responsible(person: User | None, case: Case) -> None:
+def check_responsible(person: User | None, case: Case) -> None:
     """A goal's responsible person works on cases in the client's office (`CASEWORK_ROLES`)."""
     if person is None:
         return
@@ -135,7 +135,7 @@ def care_plan_draft(
     if next_review_on <= drafted_on:
         raise ValidationError({"next_review_on": _("The review must come after the plan is drafted.")})
     for goal in goals:
-        _check_responsible(goal.get("responsible"), case)
+        check_responsible(goal.get("responsible"), case)
     with transaction.atomic():
         plan = CarePlan.objects.create(
             case=case, client=case.client, drafted_by=actor, drafted_on=drafted_on, next_review_on=next_review_on
@@ -256,23 +256,38 @@ def counseling_session_record(
     return session
 
 
+def session_check(session: CounselingSession) -> None:
+    """The rules of a corrected session: its length, and a day within every attendee's case."""
+    if not 0 < session.duration_minutes <= 600:
+        raise ValidationError({"duration_minutes": _("Give the length of the session in minutes.")})
+    if session.held_on > timezone.localdate():
+        raise ValidationError({"held_on": _("The date cannot be in the future.")})
+    for attendance in SessionAttendance.all_records.filter(session=session).select_related("case", "client"):
+        try:
+            check_day_in_case(attendance.case, session.held_on, "held_on")
+        except ValidationError as exc:
+            raise ValidationError(
+                {"held_on": _("%(code)s had no case open on that day.") % {"code": attendance.client.code}}
+            ) from exc
+
+
 def treatment_plan_start(
     *, actor: User, client: Client, started_on: datetime.date, components: Iterable[str], case: Case | None = None
 ) -> TreatmentPlan:
     _require(actor, Permission.RECORD_COUNSELING, client)
     case = _case_of(client, case, started_on)
-    check_day_in_case(case, started_on, "started_on")
-    return _save(
-        actor,
-        TreatmentPlan(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            counselor=actor,
-            started_on=started_on,
-            components=list(components),
-        ),
+    plan = TreatmentPlan(
+        client=client, case=case, recorded_by=actor, counselor=actor, started_on=started_on, components=list(components)
     )
+    treatment_plan_check(plan)
+    return _save(actor, plan)
+
+
+def treatment_plan_check(plan: TreatmentPlan) -> None:
+    """The rules of a treatment plan, new or corrected."""
+    check_day_in_case(plan.case, plan.started_on, "started_on")
+    if plan.ended_on is not None and plan.ended_on < plan.started_on:
+        raise ValidationError({"ended_on": _("The plan cannot end before it started.")})
 
 
 def treatment_plan_end(
@@ -298,10 +313,14 @@ def legal_service_record(
 ) -> LegalService:
     _require(actor, Permission.RECORD_LEGAL, client)
     case = _case_of(client, case, provided_on)
-    check_day_in_case(case, provided_on, "provided_on")
-    return _save(
-        actor, LegalService(client=client, case=case, recorded_by=actor, kind=kind, provided_on=provided_on, note=note)
-    )
+    service = LegalService(client=client, case=case, recorded_by=actor, kind=kind, provided_on=provided_on, note=note)
+    provided_check(service)
+    return _save(actor, service)
+
+
+def provided_check(record: LegalService | EducationSupport) -> None:
+    """The rule of a service given on a day (legal, education), new or corrected."""
+    check_day_in_case(record.case, record.provided_on, "provided_on")
 
 
 def legal_case_open(
@@ -318,45 +337,50 @@ def legal_case_open(
 ) -> LegalCase:
     _require(actor, Permission.RECORD_LEGAL, client)
     case = _case_of(client, case, opened_on)
-    check_day_in_case(case, opened_on, "opened_on")
-    return _save(
-        actor,
-        LegalCase(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            kind=kind,
-            opened_on=opened_on,
-            court=court,
-            case_number=case_number,
-            accused_role=accused_role,
-            accused_name=accused_name,
-        ),
+    legal_case = LegalCase(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        kind=kind,
+        opened_on=opened_on,
+        court=court,
+        case_number=case_number,
+        accused_role=accused_role,
+        accused_name=accused_name,
     )
+    legal_case_check(legal_case)
+    return _save(actor, legal_case)
+
+
+def legal_case_check(legal_case: LegalCase) -> None:
+    """The rules of a legal case, new or corrected."""
+    check_day_in_case(legal_case.case, legal_case.opened_on, "opened_on")
+    if legal_case.ended_on is not None and legal_case.ended_on < legal_case.opened_on:
+        raise ValidationError({"ended_on": _("The legal case cannot end before it was opened.")})
 
 
 def legal_milestone_record(
     *, actor: User, legal_case: LegalCase, kind: str, happened_on: datetime.date, outcome: str = "", note: str = ""
 ) -> LegalMilestone:
     _require(actor, Permission.RECORD_LEGAL, legal_case.client)
-    if happened_on > timezone.localdate():
-        raise ValidationError({"happened_on": _("The date cannot be in the future.")})
-    if happened_on < legal_case.opened_on:
-        raise ValidationError({"happened_on": _("This is before the legal case was opened.")})
     if legal_case.ended_on is not None:
         raise ValidationError(_("The legal case has ended."))
-    if kind == LegalMilestone.Kind.VERDICT and not outcome:
+    milestone = LegalMilestone(legal_case=legal_case, kind=kind, happened_on=happened_on, outcome=outcome, note=note)
+    legal_milestone_check(milestone)
+    return _save(actor, milestone)
+
+
+def legal_milestone_check(milestone: LegalMilestone) -> None:
+    """The rules of a court date or other step of a legal case, new or corrected."""
+    legal_case = milestone.legal_case
+    if milestone.happened_on > timezone.localdate():
+        raise ValidationError({"happened_on": _("The date cannot be in the future.")})
+    if milestone.happened_on < legal_case.opened_on:
+        raise ValidationError({"happened_on": _("This is before the legal case was opened.")})
+    if milestone.kind == LegalMilestone.Kind.VERDICT and not milestone.outcome:
         raise ValidationError({"outcome": _("Give the verdict's outcome.")})
-    return _save(
-        actor,
-        LegalMilestone(
-            legal_case=legal_case,
-            kind=kind,
-            happened_on=happened_on,
-            outcome=outcome if kind == LegalMilestone.Kind.VERDICT else "",
-            note=note,
-        ),
-    )
+    if milestone.kind != LegalMilestone.Kind.VERDICT:
+        milestone.outcome = ""
 
 
 def legal_case_end(*, actor: User, legal_case: LegalCase, ended_on: datetime.date, end: str) -> LegalCase:
@@ -393,20 +417,18 @@ def education_support_record(
     ):
         raise PermissionDenied
     case = _case_of(client, case, provided_on)
-    check_day_in_case(case, provided_on, "provided_on")
-    return _save(
-        actor,
-        EducationSupport(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            level=level,
-            kind=kind,
-            provided_on=provided_on,
-            school_year=school_year,
-            outcome=outcome,
-        ),
+    support = EducationSupport(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        level=level,
+        kind=kind,
+        provided_on=provided_on,
+        school_year=school_year,
+        outcome=outcome,
     )
+    provided_check(support)
+    return _save(actor, support)
 
 
 # --- economic empowerment --------------------------------------------------------------------
@@ -426,23 +448,26 @@ def economic_service_record(
     _require(actor, Permission.RECORD_ECONOMIC, client)
     if kind not in EconomicServiceKind.values:
         raise ValidationError({"kind": _("Choose the service.")})
-    _not_negative(amount, "amount")
-    _not_negative(amount_usd, "amount_usd")
     case = _case_of(client, case, provided_on)
-    check_day_in_case(case, provided_on, "provided_on")
-    return _save(
-        actor,
-        EconomicService(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            kind=kind,
-            provided_on=provided_on,
-            amount=amount,
-            amount_usd=amount_usd,
-            note=note,
-        ),
+    service = EconomicService(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        kind=kind,
+        provided_on=provided_on,
+        amount=amount,
+        amount_usd=amount_usd,
+        note=note,
     )
+    economic_service_check(service)
+    return _save(actor, service)
+
+
+def economic_service_check(service: EconomicService) -> None:
+    """The rules of an economic-empowerment service, new or corrected."""
+    _not_negative(service.amount, "amount")
+    _not_negative(service.amount_usd, "amount_usd")
+    check_day_in_case(service.case, service.provided_on, "provided_on")
 
 
 def training_start(
@@ -459,28 +484,32 @@ def training_start(
     """Vocational training, or on-the-job training at a business partner (a private employer)."""
     _require(actor, Permission.RECORD_ECONOMIC, client)
     case = _case_of(client, case, start)
-    check_day_in_case(case, start, "start")
-    if kind == Training.Kind.ON_THE_JOB and (organisation is None or not organisation.is_business):
+    training = Training(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        kind=kind,
+        organisation=organisation,
+        trade=trade,
+        start=start,
+        end=end,
+    )
+    training_check(training)
+    return _save(actor, training)
+
+
+def training_check(training: Training) -> None:
+    """The rules of a training, new or corrected."""
+    check_day_in_case(training.case, training.start, "start")
+    organisation = training.organisation
+    if training.kind == Training.Kind.ON_THE_JOB and (organisation is None or not organisation.is_business):
         raise ValidationError(
             {"organisation": _("On-the-job training takes place at a business partner: choose a private employer.")}
         )
-    if organisation is not None and organisation.office_id != client.office_id:
+    if organisation is not None and organisation.office_id != training.client.office_id:
         raise ValidationError({"organisation": _("The organisation belongs to another office.")})
-    if end is not None and end < start:
+    if training.end is not None and training.end < training.start:
         raise ValidationError({"end": _("The end cannot be before the start.")})
-    return _save(
-        actor,
-        Training(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            kind=kind,
-            organisation=organisation,
-            trade=trade,
-            start=start,
-            end=end,
-        ),
-    )
 
 
 def training_complete(*, actor: User, training: Training, completed_on: datetime.date) -> Training:
@@ -501,23 +530,27 @@ def stipend_pay(
     _require(actor, Permission.RECORD_ECONOMIC, training.client)
     if training.kind != Training.Kind.ON_THE_JOB:
         raise ValidationError({"training": _("Stipends are paid only during on-the-job training.")})
-    _not_negative(amount, "amount")
-    _not_negative(amount_usd, "amount_usd")
-    check_day_in_case(training.case, paid_on, "paid_on")
-    if paid_on < training.start or (training.end is not None and paid_on > training.end):
-        raise ValidationError({"paid_on": _("The stipend must be paid during the training.")})
-    return _save(
-        actor,
-        Stipend(
-            client=training.client,
-            case=training.case,
-            recorded_by=actor,
-            training=training,
-            paid_on=paid_on,
-            amount=amount,
-            amount_usd=amount_usd,
-        ),
+    stipend = Stipend(
+        client=training.client,
+        case=training.case,
+        recorded_by=actor,
+        training=training,
+        paid_on=paid_on,
+        amount=amount,
+        amount_usd=amount_usd,
     )
+    stipend_check(stipend)
+    return _save(actor, stipend)
+
+
+def stipend_check(stipend: Stipend) -> None:
+    """The rules of a stipend, new or corrected: paid during its on-the-job training."""
+    training = stipend.training
+    _not_negative(stipend.amount, "amount")
+    _not_negative(stipend.amount_usd, "amount_usd")
+    check_day_in_case(training.case, stipend.paid_on, "paid_on")
+    if stipend.paid_on < training.start or (training.end is not None and stipend.paid_on > training.end):
+        raise ValidationError({"paid_on": _("The stipend must be paid during the training.")})
 
 
 def employment_record(
@@ -534,25 +567,29 @@ def employment_record(
 ) -> Employment:
     _require(actor, Permission.RECORD_ECONOMIC, client)
     case = _case_of(client, case, start)
-    check_day_in_case(case, start, "start")
-    if end is not None and end < start:
-        raise ValidationError({"end": _("The end cannot be before the start.")})
-    if after_training is not None and (after_training.client_id != client.pk or after_training.start > start):
-        raise ValidationError({"after_training": _("Choose a training of this client that began before the job.")})
-    return _save(
-        actor,
-        Employment(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            employer=employer,
-            employer_name=employer_name,
-            work=work,
-            start=start,
-            end=end,
-            after_training=after_training,
-        ),
+    employment = Employment(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        employer=employer,
+        employer_name=employer_name,
+        work=work,
+        start=start,
+        end=end,
+        after_training=after_training,
     )
+    employment_check(employment)
+    return _save(actor, employment)
+
+
+def employment_check(employment: Employment) -> None:
+    """The rules of a job, new or corrected."""
+    check_day_in_case(employment.case, employment.start, "start")
+    if employment.end is not None and employment.end < employment.start:
+        raise ValidationError({"end": _("The end cannot be before the start.")})
+    training = employment.after_training
+    if training is not None and (training.client_id != employment.client_id or training.start > employment.start):
+        raise ValidationError({"after_training": _("Choose a training of this client that began before the job.")})
 
 
 # --- follow-up -------------------------------------------------------------------------------
@@ -570,18 +607,21 @@ def visit_record(
 ) -> Visit:
     _require(actor, Permission.MANAGE_CASES, client)
     case = _case_of(client, case, visited_on)
-    check_day_in_case(case, visited_on, "visited_on")
-    if next_visit_on is not None and next_visit_on <= visited_on:
-        raise ValidationError({"next_visit_on": _("The next visit must come after this one.")})
-    return _save(
-        actor,
-        Visit(
-            client=client,
-            case=case,
-            recorded_by=actor,
-            mode=mode,
-            visited_on=visited_on,
-            note=note,
-            next_visit_on=next_visit_on,
-        ),
+    visit = Visit(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        mode=mode,
+        visited_on=visited_on,
+        note=note,
+        next_visit_on=next_visit_on,
     )
+    visit_check(visit)
+    return _save(actor, visit)
+
+
+def visit_check(visit: Visit) -> None:
+    """The rules of a visit, new or corrected."""
+    check_day_in_case(visit.case, visit.visited_on, "visited_on")
+    if visit.next_visit_on is not None and visit.next_visit_on <= visit.visited_on:
+        raise ValidationError({"next_visit_on": _("The next visit must come after this one.")})

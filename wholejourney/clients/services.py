@@ -18,7 +18,16 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.clients.matching import TOKEN_FIELDS, client_tokens
-from wholejourney.clients.models import BreakGlassGrant, Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind
+from wholejourney.clients.models import (
+    BreakGlassGrant,
+    Client,
+    ClientCodeCounter,
+    ClientLookup,
+    Consent,
+    ConsentHow,
+    ConsentKind,
+    ConsentOverride,
+)
 from wholejourney.clients.rules import normalise_phone, phone_problem, registration_problems
 from wholejourney.core.models import DataKey, Office
 from wholejourney.notifications import events as notification_events
@@ -50,7 +59,7 @@ def _next_code(office: Office, year: int) -> str:
     return f"{office.code}-{year}-{counter.last_number:04d}"
 
 
-def _refresh_lookups(client: Client) -> None:
+def refresh_lookups(client: Client) -> None:
     ClientLookup.objects.filter(client=client).delete()
     ClientLookup.objects.bulk_create(
         [
@@ -87,7 +96,7 @@ def client_reindex_all(batch_size: int = 500) -> int:
     return done
 
 
-def _validate_identity(values: dict[str, Any]) -> None:
+def validate_identity(values: dict[str, Any]) -> None:
     if values.get("phone_numbers"):
         values["phone_numbers"] = [normalise_phone(number) for number in values["phone_numbers"]]
         problem = next(filter(None, (phone_problem(number) for number in values["phone_numbers"])), None)
@@ -130,7 +139,7 @@ def client_create(
     problems = registration_problems(identity)
     if problems:
         raise ValidationError(problems)
-    _validate_identity(identity)
+    validate_identity(identity)
     registered = registered_at or timezone.now()
     with transaction.atomic():
         client = Client(
@@ -145,7 +154,7 @@ def client_create(
         )
         client.full_clean()
         client.save()
-        _refresh_lookups(client)
+        refresh_lookups(client)
         audit_record(
             actor=actor,
             action=AuditEvent.Action.CREATE,
@@ -165,12 +174,12 @@ def client_update_identity(*, actor: User, client: Client, **changes: Any) -> Cl
     for name, value in changes.items():
         setattr(client, name, value)
     values = {name: getattr(client, name) for name in IDENTITY_FIELDS}
-    _validate_identity(values)
+    validate_identity(values)
     client.birth_year, client.birth_year_estimated = values["birth_year"], values["birth_year_estimated"]
     with transaction.atomic():
         client.full_clean()
         client.save()
-        _refresh_lookups(client)
+        refresh_lookups(client)
         if changed:
             audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=client, changed_fields=changed)
     return client
@@ -240,12 +249,27 @@ def consent_record(
     partner: Any = None,
     pseudonym: str = "",
     note: str = "",
+    how_given: str = "",
+    guardian_name: str = "",
+    guardian_relation: str = "",
 ) -> Consent:
-    """Record a consent the client gave. Sharing names the partner; a story names its pseudonym."""
+    """Record a consent the client gave. Sharing names the partner; a story names its pseudonym;
+    a child's consent (under CONSENT_AGE on the day) is given by a guardian, who is named."""
     if not has_permission(actor, Permission.MANAGE_CASES, obj=client):
         raise PermissionDenied
     if kind not in ConsentKind.values:
         raise ValidationError({"kind": _("Choose what the client agrees to.")})
+    if how_given and how_given not in ConsentHow.values:
+        raise ValidationError({"how_given": _("Choose how the consent was given.")})
+    guardian_name, guardian_relation = guardian_name.strip(), guardian_relation.strip()
+    if is_child_on(client, given_on) and not (guardian_name and guardian_relation):
+        raise ValidationError(
+            {
+                "guardian_name": _(
+                    "The client was a child on that day: name the guardian who gave consent, and what they are to the child."
+                )
+            }
+        )
     if given_on > timezone.localdate():
         raise ValidationError({"given_on": _("The date cannot be in the future.")})
     if kind == ConsentKind.SHARING and partner is None:
@@ -262,6 +286,9 @@ def consent_record(
         pseudonym=pseudonym.strip() if kind == ConsentKind.STORY else "",
         note=note,
         recorded_by=actor,
+        how_given=how_given,
+        guardian_name=guardian_name,
+        guardian_relation=guardian_relation,
     )
     with transaction.atomic():
         consent.full_clean()
@@ -270,7 +297,10 @@ def consent_record(
     return consent
 
 
-def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.date) -> Consent:
+def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.date | None = None) -> Consent:
+    """Withdraw a consent. It stops at once, whatever the date given: the next referral or export
+    checks again. The withdrawal is a record of its own (who, when) and an audit event."""
+    withdrawn_on = withdrawn_on or timezone.localdate()
     if not has_permission(actor, Permission.MANAGE_CASES, obj=consent.client):
         raise PermissionDenied
     if consent.withdrawn_on is not None:
@@ -280,7 +310,65 @@ def consent_withdraw(*, actor: User, consent: Consent, withdrawn_on: datetime.da
     if withdrawn_on < consent.given_on:
         raise ValidationError({"withdrawn_on": _("Consent cannot be withdrawn before it was given.")})
     with transaction.atomic():
-        consent.withdrawn_on = withdrawn_on
-        consent.save(update_fields=["withdrawn_on"])
+        consent.withdrawn_on, consent.withdrawn_by = withdrawn_on, actor
+        consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
         audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=consent, changed_fields=["withdrawn_on"])
     return consent
+
+
+# A person younger than this on the day gives consent through a guardian.
+CONSENT_AGE = 18
+
+
+def is_child_on(client: Client, day: datetime.date) -> bool:
+    """Whether the client was under CONSENT_AGE on `day`: from the date of birth when known, else
+    (cautiously) from the year of birth alone; not known at all is not a child."""
+    born = client.date_of_birth
+    if born is not None:
+        return (day.year - born.year - ((day.month, day.day) < (born.month, born.day))) < CONSENT_AGE
+    if client.birth_year is not None:
+        return day.year - client.birth_year <= CONSENT_AGE
+    return False
+
+
+def sharing_consent_check(
+    *, actor: User, client: Client, organisation: Any, override_reason: str = ""
+) -> ConsentOverride | None:
+    """Before information about a client goes to a partner: the client's sharing consent for that
+    partner must be in force. Without it, only the office's director may let it go, with a reason
+    (at least 10 characters); the override is recorded, audited and shown on the client's record.
+    Call it inside the transaction of the write it guards."""
+    if Consent.objects.filter(
+        client=client, kind=ConsentKind.SHARING, partner=organisation, withdrawn_on__isnull=True
+    ).exists():
+        return None
+    reason = override_reason.strip()
+    if not reason:
+        raise ValidationError(
+            {
+                "organisation": _(
+                    "%(code)s has not agreed to share information with %(partner)s. Record the client's consent "
+                    "first, or ask the director to decide, with a reason, that the referral must go without it."
+                )
+                % {"code": client.code, "partner": organisation.name}
+            }
+        )
+    if not has_permission(actor, Permission.APPROVE_CLOSURE, obj=client):
+        raise ValidationError(
+            {"consent_override_reason": _("Only the director can send a referral without the client's consent.")}
+        )
+    if len(reason) < 10:
+        raise ValidationError(
+            {"consent_override_reason": _("Say why it must go without consent (at least 10 characters).")}
+        )
+    override = ConsentOverride(
+        client=client,
+        purpose=ConsentOverride.Purpose.REFERRAL,
+        partner=organisation,
+        reason=reason,
+        decided_by=actor,
+    )
+    override.full_clean()
+    override.save()
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=client, changed_fields=["consent_override"])
+    return override

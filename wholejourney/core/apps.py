@@ -23,3 +23,5 @@ class CoreConfig(AppConfig):
         # and the kinds of due work it owns from its `due.py` (core.due): home and tasks gather them.
         autodiscover_modules("client_tabs")
         autodiscover_modules("due")
+        # The kinds of record each app lets people correct, from its `corrections.py` (core.corrections).
+        autodiscover_modules("corrections")

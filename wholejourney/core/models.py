@@ -244,4 +244,4 @@ class RecordChange(EncryptedModel):
         return f"{self.action} of {self.kind} {self.record_id} (v{self.version})"
 
     def encryption_data_key(self) -> DataKey | None:
-        return self.client.data_key if self.client_id else None
+        return self.client.data_key if self.client is not None else None
