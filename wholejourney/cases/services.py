@@ -174,9 +174,16 @@ def referral_decline(*, actor: User, referral: Referral, note: str) -> Referral:
 
 
 def referral_send(
-    *, actor: User, client: Client, organisation: Organisation, referred_on: datetime.date, reason: str = ""
+    *,
+    actor: User,
+    client: Client,
+    organisation: Organisation,
+    referred_on: datetime.date,
+    reason: str = "",
+    consent_override_reason: str = "",
 ) -> Referral:
-    """Refer a client on to a partner (outgoing)."""
+    """Refer a client on to a partner (outgoing). The client's consent to share with that partner
+    must be in force, or the director overrides it with a reason (clients.services.sharing_consent_check)."""
     _require(actor, Permission.MANAGE_CASES, client)
     _not_in_future(referred_on, "referred_on")
     if organisation.office_id != client.office_id:
@@ -193,6 +200,9 @@ def referral_send(
     )
     with transaction.atomic():
         referral.full_clean()
+        client_services.sharing_consent_check(
+            actor=actor, client=client, organisation=organisation, override_reason=consent_override_reason
+        )
         referral.save()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=referral, changed_fields=["referral"])
     return referral

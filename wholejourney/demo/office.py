@@ -24,7 +24,7 @@ from wholejourney.cases.models import (
     TraffickingSubtype,
 )
 from wholejourney.clients import services as client_services
-from wholejourney.clients.models import ConsentKind, Gender, Sex
+from wholejourney.clients.models import Client, ConsentHow, ConsentKind, Gender, Sex
 from wholejourney.core.models import Office
 from wholejourney.demo.accounts import build_partner_account
 from wholejourney.demo.care import build_care_2023, build_care_around_2023, build_care_plans_and_visits
@@ -237,6 +237,15 @@ def _plan_placements(rng: random.Random, active: list[Plan]) -> None:
 # --- writing ---------------------------------------------------------------------------------
 
 
+def _guardian(client: Client, day: datetime.date) -> dict[str, str]:
+    """A child's consent is given by a guardian: the demo names the mother, without drawing from the
+    random generator (every later draw, and so the demo's figures, stay as they were)."""
+    if not client_services.is_child_on(client, day):
+        return {}
+    family = client.family_name_latin or client.family_name_km or ""
+    return {"guardian_name": f"{family} Srey Mom".strip(), "guardian_relation": "mother"}
+
+
 def _name(rng: random.Random, sex: str) -> dict[str, str]:
     family_km, family = rng.choice(FAMILY_NAMES)
     given_km, given = rng.choice(FEMALE_NAMES if sex == Sex.FEMALE else MALE_NAMES)
@@ -304,14 +313,24 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
             ],
             **_name(rng, plan.sex),
         )
-        client_services.consent_record(actor=staff, client=client, kind=ConsentKind.SERVICES, given_on=first_opened)
+        client_services.consent_record(
+            actor=staff,
+            client=client,
+            kind=ConsentKind.SERVICES,
+            given_on=first_opened,
+            how_given=ConsentHow.SIGNED,
+            **_guardian(client, first_opened),
+        )
         if plan.cases[-1][2] == ClosureReason.GOALS_ACHIEVED and rng.random() < 0.1:
+            story_day = plan.cases[-1][1] or first_opened
             client_services.consent_record(
                 actor=staff,
                 client=client,
                 kind=ConsentKind.STORY,
-                given_on=plan.cases[-1][1] or first_opened,
+                given_on=story_day,
                 pseudonym=rng.choice(PSEUDONYMS),
+                how_given=ConsentHow.SIGNED,
+                **_guardian(client, story_day),
             )
         for index, (opened, closed, reason) in enumerate(plan.cases):
             latest = index == len(plan.cases) - 1

@@ -12,7 +12,7 @@ from wholejourney.accounts.models import User
 from wholejourney.cases import services
 from wholejourney.cases.models import AbuseType, Case, ClosureReason, ClosureRequest, Placement, PlacementKind, Referral
 from wholejourney.clients import services as client_services
-from wholejourney.clients.models import Client
+from wholejourney.clients.models import Client, ConsentKind
 from wholejourney.core.tests.factories import OfficeFactory
 from wholejourney.partners.models import Organisation, OrganisationKind, PartnershipPeriod
 
@@ -91,4 +91,7 @@ def make_placement(actor: User, case: Case | None = None, *, kind: str = Placeme
 def make_outgoing_referral(actor: User, client: Client | None = None) -> Referral:
     client = client or make_client(actor)
     organisation = OrganisationFactory(office=client.office)
+    client_services.consent_record(
+        actor=actor, client=client, kind=ConsentKind.SHARING, partner=organisation, given_on=DAY, how_given="signed"
+    )
     return services.referral_send(actor=actor, client=client, organisation=organisation, referred_on=DAY)

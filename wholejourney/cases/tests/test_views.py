@@ -19,6 +19,7 @@ from wholejourney.care import services as care_services
 from wholejourney.cases.models import Case, CaseStatus, ClosureRequest, Placement, PlacementKind, Referral
 from wholejourney.cases.tests import factories
 from wholejourney.clients.models import Client
+from wholejourney.clients.services import consent_record
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
 from wholejourney.outcomes import services as outcome_services
@@ -454,6 +455,7 @@ def test_case_transfer_to_another_team_leaves_the_caseload(client: HttpClient, c
 def test_outgoing_referral_sent_and_followed(client: HttpClient, cast: Cast) -> None:
     person = factories.make_client(cast.case_manager)
     partner = factories.OrganisationFactory(office=cast.kh, name="Legal aid")
+    consent_record(actor=cast.case_manager, client=person, kind="sharing", partner=partner, given_on=DAY)
     client.force_login(cast.case_manager)
 
     sent = client.post(f"/clients/{person.pk}/referrals/send/", {"organisation": partner.pk, "referred_on": iso(DAY)})
