@@ -152,21 +152,25 @@ def build(measure: Measure, dimensions: list[str], scope: Scope) -> Built:
 
 def additions(rows: list[str], columns: list[str]) -> list[Addition]:
     """How a table's published values are linked: each row adds up to its total, each column to
-    its total, and the row totals and the column totals each add up to the table's total."""
+    its total, and the row totals and the column totals each add up to the table's total. A table
+    of one column has no row totals (each would be its one cell): its cells add up to the total."""
+    if len(columns) == 1:
+        return [Addition(TOTAL, tuple(cell_key(row, columns[0]) for row in rows))]
     found = [Addition(row_key(row), tuple(cell_key(row, column) for column in columns)) for row in rows]
-    if len(columns) > 1:
-        found += [Addition(column_key(column), tuple(cell_key(row, column) for row in rows)) for column in columns]
-        found.append(Addition(TOTAL, tuple(column_key(column) for column in columns)))
+    found += [Addition(column_key(column), tuple(cell_key(row, column) for row in rows)) for column in columns]
+    found.append(Addition(TOTAL, tuple(column_key(column) for column in columns)))
     found.append(Addition(TOTAL, tuple(row_key(row) for row in rows)))
     return found
 
 
 def values_of(cells: dict[tuple[str, str], int], rows: list[str], columns: list[str]) -> dict[str, int | None]:
+    """Every published value of the table by its key: cells, row and column totals, the total."""
     values: dict[str, int | None] = {}
     for row in rows:
         for column in columns:
             values[cell_key(row, column)] = cells.get((row, column), 0)
-        values[row_key(row)] = sum(cells.get((row, column), 0) for column in columns)
+        if len(columns) > 1:
+            values[row_key(row)] = sum(cells.get((row, column), 0) for column in columns)
     if len(columns) > 1:
         for column in columns:
             values[column_key(column)] = sum(cells.get((row, column), 0) for row in rows)
@@ -175,11 +179,29 @@ def values_of(cells: dict[tuple[str, str], int], rows: list[str], columns: list[
 
 
 def protect(cells: dict[tuple[str, str], int], rows: list[str], columns: list[str], threshold: int) -> set[str]:
-    """The keys to withhold: every small count (1 to threshold-1) among cells and totals, and
-    enough others that none of them can be worked out from what is published (the report's
-    `disclosure.protect`, over this table's additions)."""
+    """The keys to withhold, by the annual report's rule (`reporting.disclosure`): every count
+    from 1 to threshold-1 among cells and totals (a zero is published), then, while any withheld
+    value can be worked out from the published ones through the table's additions (decided
+    exactly by `disclosure.derivable`), one more published value linked to one: the smallest
+    non-zero cell, else a zero cell, else a total. The candidates are those of every addition
+    holding a value that is still exposed, so a cell is preferred over a total wherever one would do."""
     values = values_of(cells, rows, columns)
-    return disclosure.protect(values, values.keys(), additions(rows, columns), threshold)
+    links = additions(rows, columns)
+    withheld = {key for key, value in values.items() if disclosure.is_small(value, threshold)}
+    while True:
+        exposed = disclosure.derivable(links, withheld) & withheld
+        if not exposed:
+            return withheld
+        holding = [addition for addition in links if exposed & set(addition.keys())]
+        candidates = sorted(
+            {cell for addition in holding for cell in addition.cells if cell.startswith("cell:")} - withheld,
+            key=lambda key: (values[key] == 0, values[key] or 0, key),
+        )
+        if not candidates:
+            candidates = sorted({key for addition in holding for key in addition.keys()} - withheld)
+        if not candidates:  # nothing published is linked to it: then it could not be worked out
+            raise ValueError("cannot protect the table")
+        withheld.add(candidates[0])
 
 
 def external(built: Built, threshold: int) -> Built:
