@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -24,6 +24,9 @@ from wholejourney.cases.models import CaseStatus, PlacementKind
 from wholejourney.clients import selectors, services
 from wholejourney.clients.models import Client, Gender, Sex
 from wholejourney.clients.search import SEARCH_LIMIT, TooManySearches, registration_matches, search_clients
+from wholejourney.core.corrections.api import etag, required_version, stale
+from wholejourney.core.corrections.registry import kind_named
+from wholejourney.core.corrections.services import EditConflict, record_edit
 
 router = Router(tags=["clients"])
 
@@ -295,9 +298,11 @@ def clients_search(request: HttpRequest, params: SearchParams = Query(...)) -> d
 
 @router.get("/clients/{int:client_id}", response=responses(ClientOut), url_name="client_detail")
 @allow(Permission.VIEW_CLIENTS)
-def client_detail(request: HttpRequest, client_id: PathId) -> dict[str, Any]:
-    """One client's identity. Every read is written to the audit trail."""
-    return client_out(client_for(request, client_id, read="identity"))
+def client_detail(request: HttpRequest, response: HttpResponse, client_id: PathId) -> dict[str, Any]:
+    """One client's identity, its version in the ETag. Every read is written to the audit trail."""
+    client = client_for(request, client_id, read="identity")
+    response["ETag"] = etag(client)
+    return client_out(client)
 
 
 @router.post("/clients", response=responses(ClientCreated, 201), auth=write_token, url_name="client_create")
@@ -328,12 +333,24 @@ def client_create(request: HttpRequest, data: ClientIn) -> Status[dict[str, Any]
     return Status(201, {"id": client.pk, "code": client.code, "in_your_caseload": visible})
 
 
-@router.patch("/clients/{int:client_id}", response=responses(ClientOut), auth=write_token, url_name="client_update")
+@router.patch(
+    "/clients/{int:client_id}",
+    response=responses(ClientOut) | {412: ErrorOut, 428: ErrorOut},
+    auth=write_token,
+    url_name="client_update",
+)
 @allow(Permission.MANAGE_CASES)
-def client_update(request: HttpRequest, client_id: PathId, data: ClientPatch) -> dict[str, Any]:
-    """Change what is known of a client's identity; only the fields sent change."""
+def client_update(request: HttpRequest, response: HttpResponse, client_id: PathId, data: ClientPatch) -> dict[str, Any]:
+    """Change what is known of a client's identity; only the fields sent change. Send the version
+    read (the ETag of `GET`) in If-Match: without it 428, over a newer version 412."""
     client = selectors.client_get_for(user=request.user, pk=client_id)
+    version = required_version(request, client)
     changes = identity_values(data.model_dump(exclude_unset=True))
-    client = services.client_update_identity(actor=request.user, client=client, **changes)  # type: ignore[arg-type]
+    try:
+        user: Any = request.user
+        client = record_edit(actor=user, kind=kind_named("client"), record=client, version=version, changes=changes)
+    except EditConflict as exc:
+        raise stale() from exc
     services.client_record_view(actor=request.user, client=client, fields=["api:identity"])  # type: ignore[arg-type]
+    response["ETag"] = etag(client)
     return client_out(client)

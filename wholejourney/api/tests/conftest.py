@@ -29,9 +29,10 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         return self.http.get(BASE + path, params, headers=self._headers())
 
-    def send(self, method: str, path: str, body: Any = None) -> Any:
+    def send(self, method: str, path: str, body: Any = None, *, if_match: str | None = None) -> Any:
         call = getattr(self.http, method.lower())
-        return call(BASE + path, json.dumps(body or {}), content_type="application/json", headers=self._headers())
+        headers = self._headers() | ({"If-Match": if_match} if if_match is not None else {})
+        return call(BASE + path, json.dumps(body or {}), content_type="application/json", headers=headers)
 
     def post(self, path: str, body: Any = None) -> Any:
         return self.send("POST", path, body)

@@ -26,6 +26,7 @@ from wholejourney.cases.models import Referral
 from wholejourney.cases.tests import factories as case_factories
 from wholejourney.clients import services as client_services
 from wholejourney.clients.models import Client
+from wholejourney.clients.tests.test_access import new_client
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import UserFactory
 
@@ -578,3 +579,55 @@ def test_a_text_with_a_nul_character_is_refused_on_its_field_as_the_pages_refuse
     assert _error(searched)["fields"] == {"q": ["Null characters are not allowed."]}
     dara.refresh_from_db()
     assert dara.family_name_latin == "Sok"
+
+
+# --- corrections: versions in ETag and If-Match (core.corrections.api) ---------------------------
+
+
+def test_an_identity_change_needs_the_version_read_428_without_it_412_over_a_newer_one(
+    cast: Cast, api_as: MakeApi
+) -> None:
+    dara = new_client(cast, team=cast.team, case_manager=cast.case_manager, given_name_latin="Dara")
+    writer = api_as(cast.case_manager, write=True)
+    etag = writer.get(f"/clients/{dara.pk}")["ETag"]
+    assert etag == '"1"'
+
+    missing = writer.send("PATCH", f"/clients/{dara.pk}", {"given_name_latin": "Dary"})
+    saved = writer.send("PATCH", f"/clients/{dara.pk}", {"given_name_latin": "Dary"}, if_match=etag)
+    stale = writer.send("PATCH", f"/clients/{dara.pk}", {"given_name_latin": "Darya"}, if_match=etag)
+
+    assert missing.status_code == 428
+    assert saved.status_code == 200 and saved["ETag"] == '"2"'
+    assert stale.status_code == 412
+    assert stale.json()["error"]["code"] == "stale_version"
+    assert Client.objects.get(pk=dara.pk).given_name_latin == "Dary"
+
+
+def test_any_record_is_corrected_and_voided_through_the_api_with_its_version(cast: Cast, api_as: MakeApi) -> None:
+    from wholejourney.care import services as care_services
+    from wholejourney.care.models import Visit
+    from wholejourney.care.tests.records import client_in_care, days_ago
+
+    client, _case = client_in_care(cast)
+    visit = care_services.visit_record(
+        actor=cast.case_manager, client=client, mode="home", visited_on=days_ago(4), note="First words"
+    )
+    writer = api_as(cast.case_manager, write=True)
+    read = writer.get(f"/records/visit/{visit.pk}")
+    assert read.status_code == 200 and read.json()["fields"]["note"] == "First words"
+
+    bad = writer.send(
+        "PATCH", f"/records/visit/{visit.pk}", {"fields": {"next_visit_on": days_ago(9).isoformat()}}, if_match='"1"'
+    )
+    edited = writer.send("PATCH", f"/records/visit/{visit.pk}", {"fields": {"note": "Better words"}}, if_match='"1"')
+    no_version = writer.send("POST", f"/records/visit/{visit.pk}/void", {"reason": "Wrong client"})
+    stale = writer.send("POST", f"/records/visit/{visit.pk}/void", {"reason": "Wrong client"}, if_match='"1"')
+    voided = writer.send("POST", f"/records/visit/{visit.pk}/void", {"reason": "Wrong client"}, if_match='"2"')
+
+    assert bad.status_code == 422 and "next_visit_on" in bad.json()["error"]["fields"]
+    assert edited.status_code == 200 and edited.json()["version"] == 2
+    assert (no_version.status_code, stale.status_code, voided.status_code) == (428, 412, 200)
+    assert not Visit.objects.filter(pk=visit.pk).exists()
+    outsider = api_as(cast.other_office, write=True)
+    assert outsider.get(f"/records/visit/{visit.pk}").status_code == 404
+    assert api_as(cast.me_officer).get(f"/records/visit/{visit.pk}").status_code == 404

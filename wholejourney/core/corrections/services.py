@@ -73,13 +73,16 @@ def entered_at(record: models.Model) -> datetime.datetime | None:
 
 def may_correct_record(user: User, kind: CorrectableKind, record: Any) -> bool:
     client = kind.client(record)
+    if not kind.time_limited:  # kept up to date by whoever may record it (a client's identity)
+        scope = scope_of(kind, record)
+        return any(has_permission(user, perm, obj=scope) for perm in (*kind.permissions, Permission.CORRECT_ANY_RECORD))
     return may_correct(
         user,
         permissions=kind.permissions,
         obj=scope_of(kind, record),
         author_id=kind.author_id(record),
         case_manager_id=client.case_manager_id if client is not None else None,
-        entered_at=entered_at(record) if kind.time_limited else timezone.now(),
+        entered_at=entered_at(record),
     )
 
 

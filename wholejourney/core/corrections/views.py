@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import Permission, requires
 from wholejourney.core.corrections import selectors, services
+from wholejourney.core.corrections.forms import edit_form
 from wholejourney.core.corrections.registry import CorrectableKind, kind_named
 from wholejourney.core.forms import apply_service_errors
 from wholejourney.core.http import AuthedHttpRequest
@@ -40,17 +41,6 @@ def _version(request: AuthedHttpRequest, record: Any) -> int:
         return int(record.version)
 
 
-def _edit_form(kind: CorrectableKind, record: Any, data: Any) -> forms.Form:
-    """The kind's entry form, keeping only the fields an edit may change, filled from the record."""
-    form = kind.form(record, data)
-    initial = kind.initial(record)
-    for name in list(form.fields):
-        if name not in initial:
-            del form.fields[name]
-    form.initial = initial
-    return form
-
-
 def _context(request: AuthedHttpRequest, kind: CorrectableKind, record: Any, **extra: Any) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -66,7 +56,7 @@ def _context(request: AuthedHttpRequest, kind: CorrectableKind, record: Any, **e
 def record_edit(request: AuthedHttpRequest, kind: str, pk: int) -> HttpResponse:
     found = kind_named(kind)
     record = selectors.record_get_for(user=request.user, kind=found, pk=pk)
-    form = _edit_form(found, record, request.POST if request.method == "POST" else None)
+    form = edit_form(found, record, request.POST if request.method == "POST" else None)
     version, conflict = record.version, None
     if request.method == "POST" and form.is_valid():
         version = _version(request, record)
