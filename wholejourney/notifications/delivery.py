@@ -151,11 +151,11 @@ def _send_email(row: Outbox) -> bool:
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = _("Whole Journey: %(event)s") % {"event": Kind(note.kind).label}
         if note.urgent:
-            subject = _("Urgent · %(subject)s") % {"subject": subject}
+            subject = " · ".join([_("Urgent"), subject])
         lines = [sentence(note.kind)]
         if note.office is not None:
-            lines.append(_("Office: %(office)s") % {"office": note.office.name})
-        lines += ["", _("Sign in to see it: %(link)s") % {"link": open_link(note.pk)}, "", _footer()]
+            lines.append(": ".join([_("Office"), note.office.name]))
+        lines += ["", ": ".join([_("Sign in"), open_link(note.pk)]), "", _footer()]
         _email(user.email, subject, "\n".join(lines), row)
     return True
 
@@ -173,7 +173,7 @@ def _send_digest(row: Outbox) -> bool:
             lines.append(_("%(count)s × %(event)s") % {"count": count, "event": sentence(kind)})
         lines += [
             "",
-            _("Sign in to see them: %(link)s") % {"link": absolute(reverse("notifications:list"))},
+            ": ".join([_("Sign in"), absolute(reverse("notifications:list"))]),
             "",
             _footer(),
         ]

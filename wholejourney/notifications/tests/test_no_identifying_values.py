@@ -99,7 +99,7 @@ def test_no_email_and_no_webhook_post_carries_a_clients_identifying_value(
     assert len(received.posts) >= 6
     assert not Outbox.objects.exclude(status=Outbox.Status.SENT).exists()
     for message in mail.outbox:
-        assert_no_identifying_value(message.subject + message.body + json.dumps(message.extra_headers), code)
+        assert_no_identifying_value(f"{message.subject}\n{message.body}\n{json.dumps(message.extra_headers)}", code)
     for headers, body in received.posts:
         assert_no_identifying_value(json.dumps(headers) + body.decode(), code)
     client.force_login(cast.case_manager)
