@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from wholejourney.cases.models import AbuseType
 from wholejourney.core.models import Office
 from wholejourney.programmes.models import ParticipantGroup
-from wholejourney.reporting import charts, disclosure
+from wholejourney.reporting import additions, charts, disclosure
 from wholejourney.reporting.disclosure import Table
 from wholejourney.reporting.models import Edition, OfficeReportSettings, default_threshold
 from wholejourney.reporting.registry import (
@@ -160,6 +160,8 @@ class Report:
     suppressed_keys: set[str] = field(default_factory=set)
     narrative: Any = None
     stories: list[Any] = field(default_factory=list)
+    # Tables other apps put beside the figures (`additions`): saved tables of the table builder.
+    tables: list[additions.ReportTable] = field(default_factory=list)
 
     @property
     def is_external(self) -> bool:
@@ -310,6 +312,7 @@ def build_report(
         generated_at=timezone.now(),
         suppressed_keys=suppressed,
     )
+    report.tables = additions.tables_for(period=period, office=office, edition=edition, threshold=threshold)
     return report
 
 
@@ -491,6 +494,11 @@ def report_json(report: Report) -> dict[str, Any]:
         "edition": report.edition,
         "metrics": metrics,
     }
+    if report.tables:
+        document["tables"] = [
+            {"title": table.title, "header": table.header, "rows": table.rows, "note": table.note}
+            for table in report.tables
+        ]
     if report.is_external:
         document["disclosure_threshold"] = report.threshold
     return document

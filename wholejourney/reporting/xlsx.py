@@ -85,6 +85,8 @@ def render(report: Report) -> bytes:
         sheet.column_dimensions["F"].width = 3
         if report.is_external:
             sheet.cell(row=row + 1, column=2, value=_withheld_note(report))
+    if report.tables:
+        _tables_sheet(book.create_sheet(title=_("Tables")[:31]), report)
     definitions = book.create_sheet(title=_("Definitions")[:31])
     _write(definitions, 1, ["id", _("Figure"), _("Section"), _("How it is counted")])
     for cell in definitions[1]:
@@ -112,3 +114,25 @@ def _withheld_note(report: Report) -> str:
     return _("* withheld: fewer than %(threshold)s, or a figure from which a withheld one could be worked out.") % {
         "threshold": report.threshold
     }
+
+
+def _tables_sheet(sheet: Worksheet, report: Report) -> None:
+    """The tables other apps add beside the figures (saved tables), one under the other."""
+    row = 1
+    for table in report.tables:
+        sheet.cell(row=row, column=1, value=table.title).font = Font(bold=True, size=13)
+        if table.note:
+            sheet.cell(row=row + 1, column=1, value=table.note)
+        row += 3
+        _write(sheet, row, table.header)
+        for cell in sheet[row]:
+            cell.font = HEADER
+        row += 1
+        for line in [*table.rows, *([table.footer] if table.footer else [])]:
+            values = [line[0], *("*" if value is None else value for value in line[1:])]
+            _write(sheet, row, values, [None, *("#,##0" for _value in line[1:])])
+            row += 1
+        row += 2
+    if report.is_external:
+        sheet.cell(row=row, column=1, value=_withheld_note(report))
+    sheet.column_dimensions["A"].width = 40

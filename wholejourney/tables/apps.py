@@ -6,3 +6,7 @@ class TablesConfig(AppConfig):
     name = "wholejourney.tables"
     label = "tables"
     verbose_name = _("Tables")
+
+    def ready(self) -> None:
+        # Saved tables marked "in the report" are added to the report's editions.
+        from wholejourney.tables import report_tables  # noqa: F401
