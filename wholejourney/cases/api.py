@@ -400,6 +400,11 @@ class ReferralSendIn(Schema):
     organisation_id: Id
     referred_on: Day
     reason: str = Note
+    consent_override_reason: str = Field(
+        "",
+        max_length=2000,
+        description="Only a director, when the client has not agreed to share with this partner: why it must go anyway.",
+    )
 
 
 class ReferralStatusIn(Schema):
@@ -583,6 +588,7 @@ def referral_send(request: HttpRequest, client_id: PathId, data: ReferralSendIn)
         organisation=organisation,  # type: ignore[arg-type]
         referred_on=data.referred_on,
         reason=data.reason,
+        consent_override_reason=data.consent_override_reason,
     )
     return Status(201, referral_row(referral))
 

@@ -284,6 +284,14 @@ class ReferralSendForm(forms.Form):
     )
     referred_on = _date(_("Date of referral"))
     reason = _text(_("Reason for the referral"))
+    consent_override_reason = _text(
+        _("Without the client's consent, because"),
+        rows=2,
+        help_text=_(
+            "Only the director, and only when the client has not agreed to share with this partner: why the "
+            "referral must go anyway. It is recorded and shown on the client's record."
+        ),
+    )
 
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,16 @@ from wholejourney.core.client_record import RecordPart, register_part
 
 register_part(
     RecordPart(
+        "consent",
+        gettext_lazy("Consent"),
+        78,
+        lambda client: reverse("clients:consent", kwargs={"pk": client.pk}),
+        lambda user, client: True,  # whoever may open the client (the page checks)
+    )
+)
+
+register_part(
+    RecordPart(
         "history",
         gettext_lazy("Access history"),
         90,

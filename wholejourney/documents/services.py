@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -18,7 +19,8 @@ from wholejourney.accounts.permissions import has_permission
 from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
-from wholejourney.clients.models import Client
+from wholejourney.clients import services as client_services
+from wholejourney.clients.models import Client, Consent
 from wholejourney.core.text import clean_user_text
 from wholejourney.documents import files
 from wholejourney.documents.models import Document, DocumentKind
@@ -47,6 +49,7 @@ def document_upload(
     content: bytes,
     file_name: str = "",
     dated: datetime.date | None = None,
+    consent: Consent | None = None,
 ) -> Document:
     """Keep a file on the client's record: checked from its bytes (PDF, JPEG, PNG, DOCX, within the
     size limit), images re-encoded without metadata, then stored with its preview encrypted under
@@ -71,6 +74,7 @@ def document_upload(
         size=len(cleaned.content),
         stored_name=f"{FOLDER}/{uuid.uuid4().hex}.bin",
         uploaded_by=actor,
+        consent=consent if consent is not None and consent.client_id == client.pk else None,
     )
     if preview is not None:
         document.preview_name = f"{FOLDER}/{uuid.uuid4().hex}.bin"
@@ -136,3 +140,23 @@ def documents_delete_for_erasure(client: Client) -> int:
     Document.objects.filter(pk__in=[d.pk for d in documents]).delete()
     transaction.on_commit(lambda: _delete_stored(names))
     return len(documents)
+
+
+def consent_record_with_form(
+    *, actor: User, client: Client, form_content: bytes = b"", form_name: str = "", **consent: Any
+) -> Consent:
+    """Record a consent (clients.services.consent_record) and keep its signed form, scanned, as a
+    document of the kind "consent" linked to it: both or neither."""
+    with transaction.atomic():
+        recorded = client_services.consent_record(actor=actor, client=client, **consent)
+        if form_content:
+            document_upload(
+                actor=actor,
+                client=client,
+                kind=DocumentKind.CONSENT,
+                content=form_content,
+                file_name=form_name,
+                dated=recorded.given_on,
+                consent=recorded,
+            )
+    return recorded

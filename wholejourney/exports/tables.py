@@ -1,6 +1,8 @@
 """What each export contains: a header and rows, read through the same scoped selectors as the
 pages (a user exports only what they may see). Without `identifying`, people appear by their
-codes only; with it, their names, dates of birth, contacts, addresses and notes are added.
+codes only; with it, their names, dates of birth, contacts, addresses and notes are added, and only
+for the clients whose consent to share information is in force: the others are left out
+(clients.selectors.with_sharing_consent). No document or photo of a client is ever exported.
 
 The HTCDS export names its columns after the IOM Human Trafficking Case Data Standard 2.0
 (`prs_`, `vic_`, `cas_`, `hte_`, `cco_`); what the standard has no field for is prefixed `wj_`.
@@ -23,7 +25,7 @@ from wholejourney.care.selectors import TIMELINE_KINDS
 from wholejourney.cases import selectors as case_selectors
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason, TraffickingSubtype
 from wholejourney.clients.models import Client
-from wholejourney.clients.selectors import clients_visible_to
+from wholejourney.clients.selectors import clients_visible_to, with_sharing_consent
 from wholejourney.exports.models import ExportKind
 from wholejourney.programmes import selectors as programme_selectors
 
@@ -98,6 +100,8 @@ def _identity(client: Client) -> Row:
 
 def clients_table(user: Any, identifying: bool) -> Table:
     clients = case_selectors.caseload_rows(user).order_by("code")
+    if identifying:
+        clients = with_sharing_consent(clients)
 
     def rows() -> Iterator[Row]:
         for c in clients.iterator(chunk_size=500):
@@ -137,7 +141,7 @@ def _cases(user: Any) -> QuerySet[Case]:
 
 
 def cases_table(user: Any, identifying: bool) -> Table:
-    cases = _cases(user)
+    cases = with_sharing_consent(_cases(user), "client_id") if identifying else _cases(user)
 
     def rows() -> Iterator[Row]:
         for case in cases.iterator(chunk_size=500):
@@ -185,7 +189,7 @@ def _plain_fields(model: Any) -> list[str]:
 def services_table(user: Any, identifying: bool) -> Table:
     """Every care record of the clients the user may see, in the areas their roles open."""
     kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas_of(user)]
-    clients = clients_visible_to(user)
+    clients = with_sharing_consent(clients_visible_to(user)) if identifying else clients_visible_to(user)
     details: list[str] = sorted(
         {
             name
@@ -303,7 +307,7 @@ def _age_when_opened(case: Case) -> int | None:
 
 def htcds_table(user: Any, identifying: bool) -> Table:
     """Case records, one row per case, in the standard's field names."""
-    cases = _cases(user)
+    cases = with_sharing_consent(_cases(user), "client_id") if identifying else _cases(user)
 
     def rows() -> Iterator[Row]:
         for case in cases.iterator(chunk_size=500):

@@ -132,6 +132,8 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "exports:decide": export_factories.kh_export,
     "notifications:open": notification_factories.kh_notification,
     "documents:list": lambda cast: case_factories.make_client(cast.case_manager),
+    "clients:consent": lambda cast: case_factories.make_client(cast.case_manager),
+    "clients:consent_withdraw": document_factories.kh_consent,
     "documents:download": document_factories.kh_document,
     "documents:preview": document_factories.kh_document,
     "tables:saved": table_factories.kh_saved_table,

