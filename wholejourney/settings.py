@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "wholejourney.exports",
     "wholejourney.notifications",
     "wholejourney.documents",
+    "wholejourney.erasure",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

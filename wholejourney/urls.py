@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("wholejourney.exports.urls")),
     path("", include("wholejourney.notifications.urls")),
     path("", include("wholejourney.documents.urls")),
+    path("", include("wholejourney.erasure.urls")),
     path("api/v1/", api_urls()),
 ]
 

@@ -134,12 +134,29 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "documents:list": lambda cast: case_factories.make_client(cast.case_manager),
     "clients:consent": lambda cast: case_factories.make_client(cast.case_manager),
     "clients:consent_withdraw": document_factories.kh_consent,
+    "erasure:client": lambda cast: case_factories.make_client(cast.case_manager),
+    "erasure:decide": document_factories.kh_erasure_request,
     "documents:download": document_factories.kh_document,
     "documents:preview": document_factories.kh_document,
     "tables:saved": table_factories.kh_saved_table,
     "tables:saved_edit": table_factories.kh_saved_table,
     "tables:saved_delete": table_factories.kh_saved_table,
+    # Corrections of any kind of record (core.corrections): a visit stands for them all, the
+    # kind being part of the address (URL_KWARGS).
+    "core:record_edit": lambda cast: _kh_visit(cast),
+    "core:record_void": lambda cast: _kh_visit(cast),
+    "core:record_restore": lambda cast: _kh_visit(cast),
+    "core:record_history": lambda cast: _kh_visit(cast),
 }
+URL_KWARGS = {name: {"kind": "visit"} for name in OBJECT_IN_KH if name.startswith("core:record_")}
+
+
+def _kh_visit(cast: Cast) -> Any:
+    from wholejourney.care.services import visit_record
+    from wholejourney.care.tests.records import client_in_care, days_ago
+
+    client, _case = client_in_care(cast)
+    return visit_record(actor=cast.case_manager, client=client, mode="home", visited_on=days_ago(1))
 
 
 def test_every_object_url_has_an_outsider_check() -> None:
@@ -157,8 +174,9 @@ def test_object_urls_are_404_to_outsiders(client: Client, cast: Cast, url_name: 
         user = getattr(cast, outsider)
     target = OBJECT_IN_KH[url_name](cast)
     client.force_login(user)
-    url = reverse(url_name, kwargs={"pk": target.pk})
-    missing_url = reverse(url_name, kwargs={"pk": 987654})
+    extra = URL_KWARGS.get(url_name, {})
+    url = reverse(url_name, kwargs={"pk": target.pk, **extra})
+    missing_url = reverse(url_name, kwargs={"pk": 987654, **extra})
 
     got, posted, got_missing = client.get(url), client.post(url), client.get(missing_url)
 

@@ -9,6 +9,7 @@ from wholejourney.clients.models import Consent, ConsentKind
 from wholejourney.clients.services import consent_record
 from wholejourney.conftest import Cast
 from wholejourney.documents.models import Document, DocumentKind
+from wholejourney.erasure.models import ErasureRequest
 
 
 def kh_document(cast: Cast) -> Document:
@@ -25,3 +26,11 @@ def kh_document(cast: Cast) -> Document:
 def kh_consent(cast: Cast) -> Consent:
     client = make_client(cast.case_manager)
     return consent_record(actor=cast.case_manager, client=client, kind=ConsentKind.SERVICES, given_on=DAY)
+
+
+def kh_erasure_request(cast: Cast) -> ErasureRequest:
+    from wholejourney.erasure.services import erasure_request
+
+    return erasure_request(
+        actor=cast.case_manager, client=make_client(cast.case_manager), reason="Asked by the client."
+    )
