@@ -134,6 +134,8 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "documents:list": lambda cast: case_factories.make_client(cast.case_manager),
     "clients:consent": lambda cast: case_factories.make_client(cast.case_manager),
     "clients:consent_withdraw": document_factories.kh_consent,
+    "erasure:client": lambda cast: case_factories.make_client(cast.case_manager),
+    "erasure:decide": document_factories.kh_erasure_request,
     "documents:download": document_factories.kh_document,
     "documents:preview": document_factories.kh_document,
     "tables:saved": table_factories.kh_saved_table,
