@@ -194,6 +194,13 @@ def _session_client(session: CounselingSession) -> Client | None:
     return attendances[0].client if len(attendances) == 1 else None
 
 
+def _session_case(session: CounselingSession) -> Any:
+    """The case whose state decides whether the session may change: a closed case of any attendee
+    (its records are read-only until reopened), else the first attendee's."""
+    cases = [attendance.case for attendance in _attendances(session)]
+    return next((case for case in cases if case.closed_on is not None), cases[0] if cases else None)
+
+
 register(
     CorrectableKind(
         key="counseling_session",
@@ -204,7 +211,7 @@ register(
         permissions=(Permission.RECORD_COUNSELING,),
         shown_at=lambda record: reverse("care:session_detail", kwargs={"pk": record.pk}),
         client=_session_client,
-        case=lambda record: None,
+        case=_session_case,
         author_id=lambda record: record.counselor_id,
         office_id=lambda record: record.office_id,
         check=_session_check,

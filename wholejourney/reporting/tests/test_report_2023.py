@@ -472,3 +472,38 @@ def test_report_page_queries_are_the_same_for_a_year_and_a_quarter(demo_office: 
     bound = 3 * len(all_metrics()) + 20
     assert all(count <= bound for count in counts.values()), counts
     assert User.objects.filter(username="global.me.2023").exists()
+
+
+@pytest.mark.django_db
+def test_a_voided_counseling_session_leaves_the_figures_and_comes_back_when_restored(demo_office: None) -> None:
+    from wholejourney.accounts.models import User
+    from wholejourney.care.models import CounselingSession, SessionAttendance
+    from wholejourney.core.corrections import services as corrections
+    from wholejourney.core.corrections.registry import kind_named
+
+    kh = Office.objects.get(code="KH")
+    period = Period.year(2023)
+
+    def figures() -> tuple[int, int]:
+        sessions = get_metric("counseling_sessions").compute(period, kh).value
+        clients = get_metric("counseling_clients").compute(period, kh).value
+        return sessions, clients  # type: ignore[return-value]
+
+    session = (
+        CounselingSession.objects.filter(office=kh, held_on__year=2023, format="individual")
+        .exclude(pk__in=SessionAttendance.objects.filter(case__closed_on__isnull=False).values("session_id"))
+        .order_by("held_on")
+        .first()
+    )
+    assert session is not None
+    client_id = SessionAttendance.objects.get(session=session).client_id
+    others = SessionAttendance.objects.filter(client_id=client_id, session__held_on__year=2023).exclude(session=session)
+    sessions_before, clients_before = figures()
+    director = User.objects.get(username="director")
+    kind = kind_named("counseling_session")
+
+    corrections.record_void(actor=director, kind=kind, record=session, version=session.version, reason="Recorded twice")
+
+    assert figures() == (sessions_before - 1, clients_before - (0 if others.exists() else 1))
+    corrections.record_restore(actor=director, kind=kind, record=CounselingSession.all_records.get(pk=session.pk))
+    assert figures() == (sessions_before, clients_before)
