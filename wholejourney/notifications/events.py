@@ -4,6 +4,7 @@ again with the record's own selectors)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from wholejourney.accounts.roles import Permission
@@ -122,3 +123,32 @@ def job_finished(*, job: Any) -> None:
         event=f"finished:{job.status}",
         office=job.office,
     )
+
+
+def clock_changed(*, client: Any, before: Mapping[str, Any] | None, after: Any) -> None:
+    """A client's stability clock reset, or the client became whole: their case manager and the
+    supervisor of their team. Called when one client's clock is refreshed after a record (a bulk
+    refresh, as an import does, tells nobody)."""
+    from wholejourney.core.request_context import current_request
+
+    people = [client.case_manager, client.team.supervisor if client.team is not None else None]
+    actor = getattr(current_request(), "user", None)  # whoever recorded it knows already
+    before = before or {}
+    if after.last_reset_on and after.last_reset_on != before.get("last_reset_on"):
+        notify(
+            kind=Kind.CLOCK_RESET,
+            target=client,
+            recipients=people,
+            event=f"reset:{after.last_reset_on.isoformat()}",
+            office=client.office,
+            actor=actor,
+        )
+    if after.last_whole_on and after.last_whole_on != before.get("last_whole_on"):
+        notify(
+            kind=Kind.CLIENT_WHOLE,
+            target=client,
+            recipients=people,
+            event=f"whole:{after.last_whole_on.isoformat()}",
+            office=client.office,
+            actor=actor,
+        )

@@ -30,6 +30,12 @@ class Kind(models.TextChoices):
     EXPORT_DECIDED = "export_decided", _("Your export request was decided")
     BREAK_GLASS = "break_glass", _("Emergency access to a client in your caseload")
     JOB_FINISHED = "job_finished", _("Your background job finished")
+    CLIENT_WHOLE = "client_whole", _("A client in your caseload is whole")
+    CLOCK_RESET = "clock_reset", _("A client's stability clock was reset")
+    COURT_DATE = "court_date", _("A court date within 3 days")
+    VISIT_OVERDUE = "visit_overdue", _("A visit is overdue")
+    REVIEW_OVERDUE = "review_overdue", _("A care-plan review is overdue")
+    CARE_PLAN_TO_DECIDE = "care_plan_to_decide", _("A care plan waits for your approval")
 
 
 # Who is told at once, in a daily digest, or only in the app, when the person has not chosen.
@@ -50,7 +56,16 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.EXPORT_DECIDED: Delivery.AT_ONCE,
     Kind.BREAK_GLASS: Delivery.AT_ONCE,
     Kind.JOB_FINISHED: Delivery.APP_ONLY,
+    Kind.CLIENT_WHOLE: Delivery.DIGEST,
+    Kind.CLOCK_RESET: Delivery.AT_ONCE,
+    Kind.COURT_DATE: Delivery.DIGEST,
+    Kind.VISIT_OVERDUE: Delivery.DIGEST,
+    Kind.REVIEW_OVERDUE: Delivery.DIGEST,
+    Kind.CARE_PLAN_TO_DECIDE: Delivery.DIGEST,
 }
+# Found by the daily scan (`reminders.py`) rather than by a service: told in that day's digest even
+# when "at once" is chosen (the scan runs just before the digest).
+DAILY_KINDS = frozenset({Kind.COURT_DATE, Kind.VISIT_OVERDUE, Kind.REVIEW_OVERDUE, Kind.CARE_PLAN_TO_DECIDE})
 
 
 class Notification(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from wholejourney.core.task_failures import failures_without_values
-from wholejourney.notifications import delivery, services
+from wholejourney.notifications import delivery, reminders, services
 
 
 @task()
@@ -18,7 +18,9 @@ def deliver_due() -> int:
 @task()
 @failures_without_values
 def daily_digest() -> int:
-    """Queue the day's digests, send them, and forget notifications older than 90 days."""
+    """Scan the calendar's due work, queue the day's digests, send them, and forget notifications
+    older than 90 days."""
+    reminders.reminders_build()
     built = delivery.digest_build()
     services.notifications_purge()
     return built

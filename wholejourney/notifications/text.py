@@ -26,6 +26,12 @@ def sentence(kind: str) -> str:
         Kind.EXPORT_DECIDED: _("Your export request was decided."),
         Kind.BREAK_GLASS: _("Someone used emergency access to a client in your caseload."),
         Kind.JOB_FINISHED: _("Your background job finished."),
+        Kind.CLIENT_WHOLE: _("A client in your caseload has become whole: stable in all four domains long enough."),
+        Kind.CLOCK_RESET: _("A client's stability clock in your caseload was reset (a crisis or an unstable domain)."),
+        Kind.COURT_DATE: _("A client in your caseload has a court date or hearing within 3 days."),
+        Kind.VISIT_OVERDUE: _("A visit to a client in your caseload is overdue."),
+        Kind.REVIEW_OVERDUE: _("A care-plan review in your caseload is overdue."),
+        Kind.CARE_PLAN_TO_DECIDE: _("A care plan waits for your approval."),
     }
     return str(sentences.get(Kind(kind), _("Something needs your attention.")))
 

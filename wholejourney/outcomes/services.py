@@ -28,6 +28,7 @@ from wholejourney.care.models import Domain
 from wholejourney.care.services import check_day_in_case
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason
 from wholejourney.clients.models import Client
+from wholejourney.notifications import events as notification_events
 from wholejourney.outcomes.clock import AssessmentFact, Clock, CrisisFact, add_months, compute_clock
 from wholejourney.outcomes.instruments import DEFAULT_KEY, install_default_instrument
 from wholejourney.outcomes.models import (
@@ -303,8 +304,10 @@ def _runs_write(clocks: Mapping[int, Clock]) -> None:
 def _refresh_now(client: Client) -> ClockState:
     clock = clock_for(client)
     with transaction.atomic():
+        before = ClockState.objects.filter(client=client).values("last_reset_on", "last_whole_on").first()
         state, _created = ClockState.objects.update_or_create(client=client, defaults=_state_fields(clock))
         _runs_write({client.pk: clock})
+        notification_events.clock_changed(client=client, before=before, after=state)
     return state
 
 

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from wholejourney.accounts.models import User
 from wholejourney.core.models import Office
-from wholejourney.notifications import delivery, services
+from wholejourney.notifications import delivery, reminders, services
 
 
 class Command(BaseCommand):
@@ -38,6 +38,8 @@ class Command(BaseCommand):
             sent = delivery.deliver_due()
             self.stdout.write(f"sent {sent}; outbox {delivery.outbox_stats()}")
         elif action == "digest":
+            reminded = reminders.reminders_build()
+            self.stdout.write(f"calendar reminders {reminded}")
             built = delivery.digest_build()
             purged = services.notifications_purge()
             sent = delivery.deliver_due()
