@@ -27,6 +27,7 @@ from wholejourney.api.parser import WITHOUT_NUL, CleaningParser, refuse_nul_char
 from wholejourney.care.api import router as care_router
 from wholejourney.cases.api import router as cases_router
 from wholejourney.clients.api import router as clients_router
+from wholejourney.clients.consent_api import router as consent_router
 from wholejourney.core.corrections.api import router as corrections_router
 from wholejourney.documents.api import router as documents_router
 from wholejourney.outcomes.api import router as outcomes_router
@@ -141,6 +142,7 @@ def build_api() -> NinjaAPI:
         programmes_router,
         reporting_router,
         documents_router,
+        consent_router,
         corrections_router,
     ):
         api.add_router("/", router)

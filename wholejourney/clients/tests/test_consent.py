@@ -220,3 +220,41 @@ def test_consent_pages_are_404_outside_the_caseload(cast: Cast, who: str) -> Non
     assert browser.post(reverse("clients:consent_withdraw", kwargs={"pk": consent.pk})).status_code == 404
     consent.refresh_from_db()
     assert consent.withdrawn_on is None
+
+
+def test_consent_through_the_api_recorded_listed_and_withdrawn(cast: Cast) -> None:
+    client = make_client(cast.case_manager)
+    partner = OrganisationFactory(office=cast.kh)
+    http = HttpClient()
+    writer = {"HTTP_AUTHORIZATION": f"Bearer {token_for(cast.case_manager, ApiToken.Scope.WRITE)[1]}"}
+    body = {"kind": "sharing", "partner_id": partner.pk, "given_on": DAY.isoformat(), "how_given": "signed"}
+
+    recorded = http.post(f"/api/v1/clients/{client.pk}/consents", body, content_type="application/json", **writer)
+
+    assert recorded.status_code == 201, recorded.content
+    consent = recorded.json()
+    assert (consent["kind"], consent["partner_id"], consent["in_force"]) == ("sharing", partner.pk, True)
+    send(cast.case_manager, client, partner)
+    listed = http.get(f"/api/v1/clients/{client.pk}/consents", **writer).json()
+    assert [c["id"] for c in listed] == [consent["id"]]
+    withdrawn = http.post(f"/api/v1/consents/{consent['id']}/withdraw", {}, content_type="application/json", **writer)
+    assert withdrawn.status_code == 200 and withdrawn.json()["in_force"] is False
+    assert withdrawn.json()["withdrawn_by"] == "cm"
+    with pytest.raises(ValidationError, match="has not agreed"):
+        send(cast.case_manager, client, partner)
+    outsider = {"HTTP_AUTHORIZATION": f"Bearer {token_for(cast.other_office, ApiToken.Scope.WRITE)[1]}"}
+    assert http.get(f"/api/v1/clients/{client.pk}/consents", **outsider).status_code == 404
+    assert (
+        http.post(
+            f"/api/v1/consents/{consent['id']}/withdraw", {}, content_type="application/json", **outsider
+        ).status_code
+        == 404
+    )
+
+
+def test_child_consent_through_the_api_needs_the_guardian(cast: Cast) -> None:
+    child = make_client(cast.case_manager, date_of_birth=datetime.date(2015, 3, 1))
+    writer = {"HTTP_AUTHORIZATION": f"Bearer {token_for(cast.case_manager, ApiToken.Scope.WRITE)[1]}"}
+    body = {"kind": "services", "given_on": DAY.isoformat(), "how_given": "spoken"}
+    refused = HttpClient().post(f"/api/v1/clients/{child.pk}/consents", body, content_type="application/json", **writer)
+    assert refused.status_code == 422 and "guardian_name" in refused.json()["error"]["fields"]
