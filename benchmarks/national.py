@@ -242,6 +242,20 @@ class Builder:
         self.timings.append((label, seconds))
         print(f" {seconds:.1f} s", flush=True)
 
+    def _version_defaults(self) -> None:
+        """A correctable record's `version` (issue 18) has its default in Python only: give it one
+        in the database too, so the COPY and INSERT … SELECT below need not name the column."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
+                "AND column_name = 'version' AND is_nullable = 'NO' AND column_default IS NULL"
+            )
+            for (table,) in cursor.fetchall():
+                statement = sql.SQL("ALTER TABLE {} ALTER COLUMN version SET DEFAULT 1").format(sql.Identifier(table))
+                cursor.execute(statement.as_string(cursor.connection))
+
     def build(self) -> float:
         from django.core.management import call_command
         from django.db import connection
@@ -253,6 +267,7 @@ class Builder:
             cursor.execute("SELECT setseed(0.2024)")
         with self.step("migrate"):
             call_command("migrate", verbosity=0)
+            self._version_defaults()
         with self.step("offices, teams and staff"):
             self.teams = self._people()
         with self.step("partner organisations, agreements, foster families"):

@@ -134,7 +134,16 @@ def _saved_query(table: SavedTable, request: AuthedHttpRequest) -> QueryDict:
     for key in ("year", "quarter", "date_from", "date_to") if asks_period else ():
         query[key] = request.GET.get(key, "")
     if not asks_period:
-        query["date_from"], query["date_to"] = table.period_start.isoformat(), table.period_end.isoformat()
+        # A year or a quarter is shown as one, so that another year is one field to change.
+        period = Period(table.period_start, table.period_end)
+        year = Period.year(table.period_start.year)
+        quarters = {Period.quarter(year.start.year, q): q for q in (1, 2, 3, 4)}
+        if period == year:
+            query["year"] = str(year.start.year)
+        elif period in quarters:
+            query["year"], query["quarter"] = str(year.start.year), str(quarters[period])
+        else:
+            query["date_from"], query["date_to"] = table.period_start.isoformat(), table.period_end.isoformat()
     query["edition"] = request.GET.get("edition", "")
     return query
 

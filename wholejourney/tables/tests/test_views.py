@@ -48,7 +48,7 @@ def test_builder_shows_the_table_and_its_chart(client: HttpClient, cast: Cast, w
 
     page = client.get(f"/tables/?{TABLE}").content.decode()
 
-    assert '<table class="list built-table">' in page
+    assert '<table class="list stays built-table">' in page
     assert "Human trafficking, slavery or labour trafficking" in page
     assert '<svg class="stacked"' in page
     assert 'class="num total">2</td>' in page  # the female row, and the table's total
