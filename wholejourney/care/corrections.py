@@ -270,6 +270,7 @@ register(
         case=lambda record: record.plan.case,
         author_id=lambda record: record.plan.drafted_by_id,
         office_id=lambda record: record.plan.client.office_id,
+        entered_with=lambda record: record.plan,
         check=_goal_check,
         identifying=("goal", "interventions"),
     )

@@ -166,7 +166,7 @@ def _referral_form(referral: Referral) -> dict[str, Any]:
 
 
 def _referral_changes(referral: Referral, cleaned: dict[str, Any]) -> dict[str, Any]:
-    changes = {
+    changes: dict[str, Any] = {
         name: cleaned[name]
         for name in ("referred_on", "source", "organisation", "urgency", "reason")
         if name in cleaned

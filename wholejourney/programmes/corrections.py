@@ -66,5 +66,6 @@ register(
         case=lambda attendance: None,
         author_id=lambda attendance: attendance.activity.facilitator_id,
         office_id=lambda attendance: attendance.activity.office_id,
+        entered_with=lambda attendance: attendance.activity,
     )
 )

@@ -38,6 +38,8 @@ class CorrectableKind:
     - `dependents(record)`: records voided and restored together with this one;
     - `identifying`: fields whose earlier values are shown only to those who may see who the
       client is;
+    - `entered_with(record)`: the record whose creation, in the audit trail, starts the time
+      its author may correct it (a goal was entered with its plan);
     - `to_form(record)` and `from_form(cleaned_data)`: where the entry form names its fields
       otherwise than the model (`date` for `occurred_on`), the form's initial values and the
       changes its cleaned data make (of the fields it was given).
@@ -62,6 +64,8 @@ class CorrectableKind:
     from_form: Callable[[Any, dict[str, Any]], dict[str, Any]] | None = None
     # Corrected at any time by those who may (a client's identity is kept up to date for years).
     time_limited: bool = True
+    # The record whose entry in the audit trail starts the time to correct it (a goal: its plan's).
+    entered_with: Callable[[Any], Any] = lambda record: record
 
     def initial(self, record: Any) -> dict[str, Any]:
         """The entry form's values for the record as it is (form field -> value)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -46,6 +47,8 @@ def value_text(record: models.Model, name: str) -> str:
         return ""
     if isinstance(value, datetime.date):
         return value.isoformat()
+    if isinstance(value, Decimal):  # 40000 and 40000.00 are one amount
+        return format(value.normalize(), "f")
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
     if isinstance(value, models.Model):
@@ -82,7 +85,7 @@ def may_correct_record(user: User, kind: CorrectableKind, record: Any) -> bool:
         obj=scope_of(kind, record),
         author_id=kind.author_id(record),
         case_manager_id=client.case_manager_id if client is not None else None,
-        entered_at=entered_at(record),
+        entered_at=entered_at(kind.entered_with(record)),
     )
 
 
