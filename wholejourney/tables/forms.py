@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wholejourney.core.models import Office
 from wholejourney.reporting.forms import ReportQueryForm
@@ -28,8 +29,9 @@ class TableForm(ReportQueryForm):
     """A table: a count, up to two dimensions, offices and a period (a year, a quarter or two dates)."""
 
     measure = forms.ChoiceField(label=_("Count"))
-    rows = forms.ChoiceField(label=_("Rows"), required=False)
-    columns = forms.ChoiceField(label=_("Columns"), required=False)
+    # "Rows" elsewhere counts a file's rows: here it names what the rows of a table are.
+    rows = forms.ChoiceField(label=pgettext_lazy("table dimension", "Rows"), required=False)
+    columns = forms.ChoiceField(label=pgettext_lazy("table dimension", "Columns"), required=False)
     offices = OfficesField(
         label=_("Offices"),
         required=False,
