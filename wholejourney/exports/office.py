@@ -26,7 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from wholejourney.accounts.models import User
 from wholejourney.care import models as care
 from wholejourney.cases.models import Case, FosterFamily, Placement, Referral
-from wholejourney.clients.models import Client
+from wholejourney.clients.models import Client, Consent
 from wholejourney.core.models import Office
 from wholejourney.exports.files import FORMULA_STARTS, worksheet_text
 from wholejourney.imports import format as fmt
@@ -182,6 +182,26 @@ class OfficeWorkbook:
                 "address_district": address.get("district", ""),
                 "prs_MailingState": address.get("province", ""),
                 "registered_on": c.registered_at,
+            }
+
+    def consents(self) -> Iterator[Row]:
+        consents = (
+            Consent.objects.filter(client__office=self.office, client__erased_at__isnull=True)
+            .select_related("client__data_key")
+            .order_by("pk")
+        )
+        for c in consents.iterator(CHUNK):
+            yield {
+                "consent_ref": self.refs.of("consents", "CO", c.pk),
+                "client_ref": self.client(c.client_id),
+                "kind": c.kind,
+                "partner_ref": self.partner(c.partner_id),
+                "given_on": c.given_on,
+                "how_given": c.how_given,
+                "pseudonym": c.pseudonym,
+                "guardian_name": c.guardian_name,
+                "guardian_relation": c.guardian_relation,
+                "withdrawn_on": c.withdrawn_on,
             }
 
     def referrals(self) -> Iterator[Row]:

@@ -41,7 +41,7 @@ from wholejourney.cases.models import (
     TraffickingSubtype,
     Urgency,
 )
-from wholejourney.clients.models import Gender, Sex
+from wholejourney.clients.models import ConsentHow, ConsentKind, Gender, Sex
 from wholejourney.outcomes.instruments import ITEMS
 from wholejourney.outcomes.models import CrisisEvent
 from wholejourney.partners.models import Agreement, OrganisationKind
@@ -205,6 +205,28 @@ SHEETS: tuple[Sheet, ...] = (
             _date("registered_on", _("Day the client was registered (today if empty)."), required=False),
         ),
         key="client_ref",
+    ),
+    Sheet(
+        "consents",
+        _("Consent"),
+        _(
+            "What each client agreed to, and when: to receive services, to share information with a named "
+            "partner, to tell their story under a pseudonym. A child's consent names the guardian who gave it. "
+            "A withdrawn consent keeps its row, with the day it was withdrawn."
+        ),
+        (
+            _ref("consent_ref", _("Your id for the consent.")),
+            _link("client_ref", "clients", _("The client.")),
+            _choice("kind", ConsentKind.choices, _("What the client agreed to.")),
+            _link("partner_ref", "partners", _("For sharing: the partner the information may go to."), required=False),
+            _date("given_on", _("Day the consent was given.")),
+            _choice("how_given", ConsentHow.choices, _("How it was given."), required=False),
+            _text("pseudonym", _("For a story: the name it is told under. Encrypted."), 80, identifying=True),
+            _text("guardian_name", _("For a child: the guardian who gave consent. Encrypted."), 120, identifying=True),
+            _text("guardian_relation", _("What the guardian is to the child (mother, aunt). Encrypted."), 60, True),
+            _date("withdrawn_on", _("Day it was withdrawn, or empty while it is in force."), required=False),
+        ),
+        key="consent_ref",
     ),
     Sheet(
         "referrals",

@@ -28,7 +28,7 @@ from django.utils import timezone
 from wholejourney.care import models as care
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason, FosterFamily, Placement, Referral
 from wholejourney.clients.matching import client_tokens
-from wholejourney.clients.models import Client, ClientCodeCounter, ClientLookup, Gender, Sex
+from wholejourney.clients.models import Client, ClientCodeCounter, ClientLookup, Consent, ConsentKind, Gender, Sex
 from wholejourney.core.models import DataKey
 from wholejourney.imports import format as fmt
 from wholejourney.imports import stays
@@ -190,6 +190,27 @@ def after_client_update(loader: LoadState, records: list[Record], rows: list[Val
     loader.sync()
     ClientLookup.objects.filter(client__in=[client["id"] for client in records]).delete()
     after_clients(loader, records, rows)
+
+
+def build_consent(loader: LoadState, v: Values, existing: Any) -> Record:
+    client_id = loader.ref("clients", v["client_ref"])
+    assert client_id is not None  # validated: the client exists  # noqa: S101
+    kind = v["kind"]
+    return {
+        "client_id": client_id,
+        "kind": kind,
+        "partner_id": loader.ref("partners", v["partner_ref"]) if kind == ConsentKind.SHARING else None,
+        "given_on": v["given_on"],
+        "how_given": v["how_given"] or "",
+        "pseudonym": (v["pseudonym"] or "") if kind == ConsentKind.STORY else "",
+        "guardian_name": v["guardian_name"] or "",
+        "guardian_relation": v["guardian_relation"] or "",
+        "note": "",
+        "withdrawn_on": v["withdrawn_on"],
+        "recorded_by_id": loader.actor.pk,
+        "withdrawn_by_id": loader.actor.pk if v["withdrawn_on"] else None,
+        "_key": loader.key_of(client_id),
+    }
 
 
 def build_referral(loader: LoadState, v: Values, existing: Any) -> Record:
@@ -583,6 +604,7 @@ MODELS: dict[str, Any] = {
     "partnerships": PartnershipPeriod,
     "agreements": Agreement,
     "clients": Client,
+    "consents": Consent,
     "referrals": Referral,
     "cases": Case,
     "foster_families": FosterFamily,
@@ -620,6 +642,7 @@ BUILDERS: dict[str, Builder] = {
     "partnerships": build_partnership,
     "agreements": build_agreement,
     "clients": build_client,
+    "consents": build_consent,
     "referrals": build_referral,
     "cases": build_case,
     "foster_families": build_foster_family,

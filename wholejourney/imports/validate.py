@@ -318,6 +318,15 @@ def rule_clients(checker: Checker, values: dict[str, Any], bad: set[str]) -> Ite
         yield "prs_Citizenship", "bad_country", {}
 
 
+def rule_consents(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
+    kind = values.get("kind")
+    if kind == "sharing" and not values.get("partner_ref") and "partner_ref" not in bad:
+        yield "partner_ref", "sharing_needs_partner", {}
+    if kind == "story" and not (values.get("pseudonym") or "").strip():
+        yield "pseudonym", "story_needs_pseudonym", {}
+    yield from _ordered(values, "given_on", "withdrawn_on", "withdrawn_before_given")
+
+
 def rule_referrals(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
     direction = values.get("direction") or Referral.Direction.INCOMING
     source = values.get("source") or ReferralSource.ORGANISATION
@@ -644,6 +653,7 @@ RULES: dict[str, Rule] = {
     "partnerships": rule_partnerships,
     "agreements": rule_agreements,
     "clients": rule_clients,
+    "consents": rule_consents,
     "referrals": rule_referrals,
     "cases": rule_cases,
     "placements": rule_placements,
