@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import Permission, has_permission, requires
+from wholejourney.core.corrections.registry import kind_named
+from wholejourney.core.corrections.services import EditConflict, record_edit
 from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.partners import selectors, services
@@ -39,6 +42,13 @@ def organisation_list(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "partners/organisation_list.html", context)
 
 
+def _read_version(request: AuthedHttpRequest, organisation: Organisation) -> int:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return organisation.version
+
+
 def _organisation_page(
     request: AuthedHttpRequest,
     organisation: Organisation | None,
@@ -51,7 +61,30 @@ def _organisation_page(
         instance=organisation,
         office=request.user.office,
     )
-    if form.is_bound and form.is_valid():
+    version = organisation.version if organisation is not None else None
+    if form.is_bound and form.is_valid() and organisation is not None:
+        # A correction like any record's: over the version the page was read at, or a conflict.
+        version = _read_version(request, organisation)
+        kind = kind_named("organisation")
+        changes = {name: form.cleaned_data[name] for name in kind.fields}
+        with service_call(form) as call:
+            try:
+                saved = record_edit(
+                    actor=request.user, kind=kind, record=organisation, version=version, changes=changes
+                )
+            except EditConflict as exc:
+                version = exc.current.version  # type: ignore[attr-defined]
+                raise ValidationError(
+                    _(
+                        "Someone saved this partner while you were editing it; it is now called %(name)s. "
+                        "Your changes are below: save again to apply them."
+                    )
+                    % {"name": exc.current.name}  # type: ignore[attr-defined]
+                ) from exc
+        if call.ok:
+            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+            return redirect("partners:organisation_edit", pk=saved.pk)
+    elif form.is_bound and form.is_valid():
         with service_call(form) as call:
             saved = services.organisation_save(
                 actor=request.user, organisation=form.instance, changed_fields=form.changed_data
@@ -61,6 +94,7 @@ def _organisation_page(
             return redirect("partners:organisation_edit", pk=saved.pk)
     context = {
         "form": form,
+        "version": version,
         "organisation": organisation,
         "period_form": period_form or PeriodForm(),
         "end_form": end_form or PeriodEndForm(),

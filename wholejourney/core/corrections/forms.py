@@ -14,7 +14,7 @@ from django.http import QueryDict
 from wholejourney.core.corrections.registry import CorrectableKind
 
 
-def edit_form(kind: CorrectableKind, record: Any, data: Any) -> forms.Form:
+def edit_form(kind: CorrectableKind, record: Any, data: Any) -> forms.BaseForm:
     form = kind.form(record, data)
     initial = kind.initial(record)
     for name in list(form.fields):
@@ -33,7 +33,7 @@ def _as_text(field: forms.Field, value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def posted_form(kind: CorrectableKind, record: Any, sent: Mapping[str, Any]) -> tuple[forms.Form, list[str]]:
+def posted_form(kind: CorrectableKind, record: Any, sent: Mapping[str, Any]) -> tuple[forms.BaseForm, list[str]]:
     """The edit form bound to the record's current values with `sent` (form field -> value) over
     them, and the names in `sent` the form does not have."""
     blank = edit_form(kind, record, None)

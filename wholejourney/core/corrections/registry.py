@@ -49,7 +49,7 @@ class CorrectableKind:
     model: type[models.Model]
     label: str | Promise
     fields: tuple[str, ...]
-    form: Callable[[Any, QueryDict | None], forms.Form]
+    form: Callable[[Any, QueryDict | None], forms.BaseForm]
     permissions: tuple[Permission, ...]
     shown_at: Callable[[Any], str]
     client: Callable[[Any], Any] = lambda record: record.client

@@ -220,6 +220,11 @@ EXAMPLES: dict[str, Example] = {
     "referral": Example(_referral, {"urgency": "high"}, lambda r: r.urgency == "high"),
     "activity": Example(_activity, {"place": "Commune hall"}, lambda r: r.place == "Commune hall"),
     "attendance": Example(_attendance, {"pre_test": "55"}, lambda r: r.pre_test == Decimal(55)),
+    "organisation": Example(
+        lambda cast: (case_factories.OrganisationFactory(office=cast.kh), cast.director),
+        {"province": "Kampot"},
+        lambda r: r.province == "Kampot",
+    ),
 }
 OUTSIDERS = ("other_office", "me_officer", "partner")
 

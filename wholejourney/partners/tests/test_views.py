@@ -141,3 +141,29 @@ def test_partners_of_another_office_do_not_exist_for_a_director(client: HttpClie
 
     assert vn_page.status_code == 200
     assert client.get(f"/partners/{elsewhere.pk}/").status_code == 404
+
+
+def test_a_partner_saved_over_a_newer_version_shows_the_conflict_and_saves_when_resent(cast: Cast) -> None:
+    from django.test import Client as HttpClient
+
+    from wholejourney.cases.tests.factories import OrganisationFactory
+    from wholejourney.partners.models import Organisation
+
+    organisation = OrganisationFactory(office=cast.kh, name="Friends", province="Kandal")
+    url = f"/partners/{organisation.pk}/"
+    browser = HttpClient()
+    browser.force_login(cast.director)
+    data = {"name": "Friends", "kind": organisation.kind, "province": "Kampot", "is_active": "on", "version": "1"}
+
+    first = browser.post(url, {**data, "name": "Friends International", "province": "Kandal"})
+    stale = browser.post(url, data)
+
+    assert first.status_code == 302
+    assert stale.status_code == 200
+    assert "Someone saved this partner while you were editing it" in stale.content.decode()
+    assert 'name="version" value="2"' in stale.content.decode()
+    assert Organisation.objects.get(pk=organisation.pk).province == "Kandal"
+    again = browser.post(url, {**data, "version": "2"})
+    assert again.status_code == 302
+    saved = Organisation.objects.get(pk=organisation.pk)
+    assert (saved.name, saved.province, saved.version) == ("Friends", "Kampot", 3)  # re-applied as sent
