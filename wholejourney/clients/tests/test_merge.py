@@ -311,3 +311,29 @@ def test_records_below_moved_ones_and_a_shared_session_are_kept_readable(cast: C
     assert attendance.client_id == first.pk and attendance.note == "Quiet today\n\nSpoke of her sister"
     left = _under_key(str(Client.objects.get(pk=second.pk).data_key.row_id))
     assert all(entry.startswith("clients.client.") for entry in left)
+
+
+def test_merge_moves_corrections_and_voided_records_under_the_kept_key(cast: Cast, pair: tuple[Client, Client]) -> None:
+    from django.utils import timezone
+
+    from wholejourney.core.models import RecordChange
+
+    keep, merged = pair
+    service = LegalService.objects.get(client=merged)
+    # Corrected and voided before the case closed (the services refuse it on a closed case now).
+    LegalService.all_records.filter(pk=service.pk).update(version=3, voided_at=timezone.now(), voided_by=cast.director)
+    for version, earlier, reason in ((2, {"note": "Advice for Srey Pov"}, ""), (3, {}, "Entered twice")):
+        RecordChange.objects.create(
+            kind="legal_service", record_id=service.pk, office=cast.kh, client=merged, action="edit",
+            version=version, changed_by=cast.director, fields=["note"], earlier=earlier, reason=reason,
+        )  # fmt: skip
+
+    client_merge(actor=cast.director, keep=keep, merged=merged)
+
+    moved = LegalService.all_records.get(pk=service.pk)
+    assert moved.client_id == keep.pk and moved.voided_at is not None
+    history = RecordChange.objects.filter(kind="legal_service", record_id=service.pk).order_by("version")
+    assert [(change.client_id, change.earlier, change.reason) for change in history] == [
+        (keep.pk, {"note": "Advice for Srey Pov"}, ""),
+        (keep.pk, {}, "Entered twice"),
+    ]
