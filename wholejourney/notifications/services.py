@@ -100,6 +100,7 @@ def notify(
             )
         )
     created: list[Notification] = []
+    queued = False  # a message for the worker (the worker is woken only then)
     for pk, user in sorted(people.items()):
         delivery = Delivery.AT_ONCE if pk in on_duty else chosen.get(pk, DEFAULT_DELIVERY.get(kind, Delivery.APP_ONLY))
         if not user.email:
@@ -123,6 +124,7 @@ def notify(
             Outbox.objects.create(
                 channel=Outbox.Channel.EMAIL, recipient=user, notifications=[note.pk], event_key=f"email:{note.pk}"
             )
+            queued = True
     if created and office_id is not None and OfficeWebhook.objects.filter(office_id=office_id, is_active=True).exists():
         Outbox.objects.get_or_create(
             event_key=f"webhook:{event_key}"[:120],
@@ -132,7 +134,8 @@ def notify(
                 "notifications": [note.pk for note in created],
             },
         )
-    if created:
+        queued = True
+    if queued:
         transaction.on_commit(_wake_the_worker)
     return created
 
