@@ -3,6 +3,7 @@ attendance, so its participants leave the report's figures with it) and one pers
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -12,10 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from wholejourney.accounts.models import User
 from wholejourney.accounts.roles import Permission
 from wholejourney.core.corrections.registry import CorrectableKind, register
+from wholejourney.partners.models import Organisation
+from wholejourney.programmes import forms as programme_forms
 from wholejourney.programmes.forms import ActivityForm
-from wholejourney.programmes.models import Activity, ActivityKind, Attendance
+from wholejourney.programmes.models import (
+    Activity,
+    ActivityKind,
+    Attendance,
+    Campaign,
+    Donation,
+    ExternalMeeting,
+    PublicEvent,
+)
 
 
 def _activity_page(record: Any) -> str:
@@ -68,4 +80,109 @@ register(
         office_id=lambda attendance: attendance.activity.office_id,
         entered_with=lambda attendance: attendance.activity,
     )
+)
+
+
+# --- campaigns, external meetings, donations, public events ---------------------------------
+
+
+def _list_page(name: str) -> Callable[[Any], str]:
+    return lambda record: reverse(f"programmes:{name}_list")
+
+
+def _office_record(
+    key: str,
+    model: type[Any],
+    label: Any,
+    fields: tuple[str, ...],
+    form: Callable[[Any, Any], forms.BaseForm],
+    list_name: str,
+    check: Callable[[Any], None],
+) -> CorrectableKind:
+    """A programme record of the office, entered with one form (programmes.views.records)."""
+    return register(
+        CorrectableKind(
+            key=key,
+            model=model,
+            label=label,
+            fields=fields,
+            form=form,
+            permissions=(Permission.RECORD_PREVENTION,),
+            shown_at=_list_page(list_name),
+            client=lambda record: None,
+            case=lambda record: None,
+            author_id=lambda record: None,  # who entered it, from the audit trail
+            office_id=lambda record: record.office_id,
+            check=check,
+        )
+    )
+
+
+def _not_in_future(day: Any, field: str) -> None:
+    if day is not None and day > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")})
+
+
+def _campaign_check(campaign: Campaign) -> None:
+    _not_in_future(campaign.held_on, "held_on")
+    counts = [campaign.adults_female, campaign.adults_male, campaign.children_female, campaign.children_male]
+    if any(count < 0 for count in counts):
+        raise ValidationError(_("The number of people reached cannot be negative."))
+    if sum(counts) == 0:
+        raise ValidationError(_("Give the number of people the campaign reached."))
+
+
+def _donation_check(donation: Donation) -> None:
+    _not_in_future(donation.donated_on, "donated_on")
+    if donation.copies <= 0:
+        raise ValidationError({"copies": _("Give the number of copies donated.")})
+    if donation.recipient.office_id != donation.office_id:
+        raise ValidationError({"recipient": _("The organisation belongs to another office.")})
+
+
+def _event_check(event: PublicEvent) -> None:
+    _not_in_future(event.held_on, "held_on")
+    if event.reported_attendance < 0:
+        raise ValidationError({"reported_attendance": _("Attendance cannot be negative.")})
+
+
+_office_record(
+    "campaign",
+    Campaign,
+    gettext_lazy("campaign"),
+    ("kind", "held_on", "place", "topics", "adults_female", "adults_male", "children_female", "children_male"),
+    lambda record, data: programme_forms.CampaignForm(data),
+    "campaign",
+    _campaign_check,
+)
+_office_record(
+    "external_meeting",
+    ExternalMeeting,
+    gettext_lazy("external meeting"),
+    ("kind", "held_on", "notes"),
+    lambda record, data: programme_forms.ExternalMeetingForm(
+        data, staff=User.objects.filter(office_id=record.office_id, is_active=True)
+    ),
+    "meeting",
+    lambda meeting: _not_in_future(meeting.held_on, "held_on"),
+)
+_office_record(
+    "donation",
+    Donation,
+    gettext_lazy("donation"),
+    ("item", "description", "copies", "recipient", "donated_on"),
+    lambda record, data: programme_forms.DonationForm(
+        data, organisations=Organisation.objects.filter(office_id=record.office_id)
+    ),
+    "donation",
+    _donation_check,
+)
+_office_record(
+    "public_event",
+    PublicEvent,
+    gettext_lazy("public event"),
+    ("kind", "name", "held_on", "reported_attendance"),
+    lambda record, data: programme_forms.PublicEventForm(data),
+    "event",
+    _event_check,
 )

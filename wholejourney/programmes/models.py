@@ -235,7 +235,7 @@ class Attendance(Voidable):
         return f"{self.participant_id} at {self.activity_id}"
 
 
-class Campaign(models.Model):
+class Campaign(Voidable):
     """A campaign reaches people without registering them: reach is counted."""
 
     class Kind(models.TextChoices):
@@ -270,7 +270,7 @@ class Campaign(models.Model):
         return f"{self.kind} campaign {self.held_on}"
 
 
-class ExternalMeeting(EncryptedModel):
+class ExternalMeeting(Voidable, EncryptedModel):
     class Kind(models.TextChoices):
         PROVINCIAL_NETWORK = "provincial_network", _("Provincial network meeting")
         DISTRICT_COMMUNE = "district_commune", _("District or commune reflection meeting")
@@ -292,7 +292,7 @@ class ExternalMeeting(EncryptedModel):
         return f"{self.kind} {self.held_on}"
 
 
-class Donation(models.Model):
+class Donation(Voidable):
     class Item(models.TextChoices):
         BOOKS = "books", _("Books")
         MATERIALS = "materials", _("Materials")
@@ -312,7 +312,7 @@ class Donation(models.Model):
         return f"{self.copies} {self.item} to {self.recipient_id}"
 
 
-class PublicEvent(models.Model):
+class PublicEvent(Voidable):
     class Kind(models.TextChoices):
         MENTAL_HEALTH_DAY = "mental_health_day", _("World Mental Health Day")
         OTHER = "other", _("Other")

@@ -62,16 +62,17 @@ def scope_of(kind: CorrectableKind, record: Any) -> models.Model:
     return client if client is not None else Office(pk=kind.office_id(record))
 
 
-def entered_at(record: models.Model) -> datetime.datetime | None:
-    """When the record was entered: its creation in the audit trail."""
-    return (
+def entry_of(record: models.Model) -> tuple[datetime.datetime | None, int | None]:
+    """When the record was entered, and by whom: its creation in the audit trail."""
+    found = (
         AuditEvent.objects.filter(
             object_type=record._meta.label_lower, object_id=str(record.pk), action=AuditEvent.Action.CREATE
         )
         .order_by("seq")
-        .values_list("at", flat=True)
+        .values_list("at", "actor_id")
         .first()
     )
+    return found if found is not None else (None, None)
 
 
 def may_correct_record(user: User, kind: CorrectableKind, record: Any) -> bool:
@@ -79,13 +80,15 @@ def may_correct_record(user: User, kind: CorrectableKind, record: Any) -> bool:
     if not kind.time_limited:  # kept up to date by whoever may record it (a client's identity)
         scope = scope_of(kind, record)
         return any(has_permission(user, perm, obj=scope) for perm in (*kind.permissions, Permission.CORRECT_ANY_RECORD))
+    at, by = entry_of(kind.entered_with(record))
     return may_correct(
         user,
         permissions=kind.permissions,
         obj=scope_of(kind, record),
-        author_id=kind.author_id(record),
+        # The record's own author field where it has one, else who entered it in the audit trail.
+        author_id=kind.author_id(record) or by,
         case_manager_id=client.case_manager_id if client is not None else None,
-        entered_at=entered_at(kind.entered_with(record)),
+        entered_at=at,
     )
 
 

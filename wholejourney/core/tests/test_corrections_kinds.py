@@ -192,7 +192,53 @@ def _attendance(cast: Cast) -> tuple[Any, Any]:
     return Attendance.objects.get(activity=activity), officer
 
 
+def _campaign(cast: Cast) -> tuple[Any, Any]:
+    officer = prevention_officer(cast.kh)
+    record = programme_services.campaign_record(
+        actor=officer, office=cast.kh, kind="awareness", held_on=days_ago(3), adults_female=4
+    )
+    return record, officer
+
+
+def _external_meeting(cast: Cast) -> tuple[Any, Any]:
+    officer = prevention_officer(cast.kh)
+    record = programme_services.external_meeting_record(
+        actor=officer, office=cast.kh, kind="ngo_network", held_on=days_ago(3), attended_by=[officer]
+    )
+    return record, officer
+
+
+def _donation(cast: Cast) -> tuple[Any, Any]:
+    officer = prevention_officer(cast.kh)
+    record = programme_services.donation_record(
+        actor=officer,
+        office=cast.kh,
+        item="books",
+        copies=10,
+        recipient=case_factories.OrganisationFactory(office=cast.kh),
+        donated_on=days_ago(3),
+    )
+    return record, officer
+
+
+def _public_event(cast: Cast) -> tuple[Any, Any]:
+    officer = prevention_officer(cast.kh)
+    record = programme_services.public_event_record(
+        actor=officer,
+        office=cast.kh,
+        kind="mental_health_day",
+        name="Walk",
+        held_on=days_ago(3),
+        reported_attendance=50,
+    )
+    return record, officer
+
+
 EXAMPLES: dict[str, Example] = {
+    "campaign": Example(_campaign, {"place": "Market"}, lambda r: r.place == "Market"),
+    "external_meeting": Example(_external_meeting, {"notes": "Agreed a plan"}, lambda r: r.notes == "Agreed a plan"),
+    "donation": Example(_donation, {"copies": "12"}, lambda r: r.copies == 12),
+    "public_event": Example(_public_event, {"reported_attendance": "60"}, lambda r: r.reported_attendance == 60),
     "visit": Example(_visit, {"note": "Corrected note"}, lambda r: r.note == "Corrected note"),
     "legal_service": Example(_legal_service, {"note": "Corrected"}, lambda r: r.note == "Corrected"),
     "legal_case": Example(_legal_case, {"court": "Phnom Penh Court"}, lambda r: r.court == "Phnom Penh Court"),
