@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "wholejourney.programmes",
     "wholejourney.reporting",
     "wholejourney.tables",
+    "wholejourney.options",
     "wholejourney.imports",
     "wholejourney.api",
     "wholejourney.exports",

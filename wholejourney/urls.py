@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("wholejourney.outcomes.urls")),
     path("", include("wholejourney.reporting.urls")),
     path("", include("wholejourney.tables.urls")),
+    path("", include("wholejourney.options.urls")),
     path("", include("wholejourney.audit.urls")),
     path("", include("wholejourney.imports.urls")),
     path("", include("wholejourney.api.urls")),

@@ -50,6 +50,8 @@ class Permission(enum.StrEnum):
     VIEW_AUDIT = "view_audit"
     # Bringing an office's history in from spreadsheets (wholejourney.imports).
     IMPORT_DATA = "import_data"
+    # The option lists kept without code (wholejourney.options): kinds of partner, …
+    MANAGE_OPTIONS = "manage_options"
     # Correcting records (core.corrections): any record of the office at any time, and restoring a
     # voided one. Others correct their own entries, within a time, through `may_correct`.
     CORRECT_ANY_RECORD = "correct_any_record"
@@ -63,7 +65,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(
         _STAFF
         | {Permission.MANAGE_USERS, Permission.MANAGE_TEAMS, Permission.MANAGE_OFFICES, Permission.VIEW_STAFF}
-        | {Permission.VIEW_AUDIT, Permission.IMPORT_DATA}
+        | {Permission.VIEW_AUDIT, Permission.IMPORT_DATA, Permission.MANAGE_OPTIONS}
     ),
     Role.DIRECTOR: frozenset(
         _CASEWORK

@@ -41,6 +41,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Staff"), "accounts:user_list", Permission.VIEW_STAFF),
     NavItem(_("Teams"), "accounts:team_list", Permission.VIEW_STAFF),
     NavItem(_("Offices"), "accounts:office_list", Permission.MANAGE_OFFICES),
+    NavItem(_("Option lists"), "options:lists", Permission.MANAGE_OPTIONS),
     NavItem(_("Reports"), "reporting:report", Permission.VIEW_REPORTS),
     NavItem(_("Tables"), "tables:builder", Permission.VIEW_REPORTS),
     NavItem(_("Audit trail"), "audit:trail", Permission.VIEW_AUDIT),

@@ -41,12 +41,13 @@ def normal_text(value: Any) -> str:
     return " ".join(unicodedata.normalize("NFC", str(value)).casefold().split())
 
 
-_CHOICE_CACHE: dict[int, dict[str, str]] = {}
+_CHOICE_CACHE: dict[tuple[int, tuple[str, ...]], dict[str, str]] = {}
 
 
 def choice_aliases(column: fmt.Column) -> dict[str, str]:
-    """Code, English label and Khmer label, each → the code."""
-    key = id(column)
+    """Code, English label and Khmer label, each → the code. (A column whose choices an
+    administrator keeps, wholejourney.options, is cached by what it offers now.)"""
+    key = (id(column), tuple(f"{code}={label}" for code, label in column.choices))
     if key not in _CHOICE_CACHE:
         aliases: dict[str, str] = {}
         for code, label in column.choices:

@@ -42,9 +42,10 @@ from wholejourney.cases.models import (
     Urgency,
 )
 from wholejourney.clients.models import ConsentHow, ConsentKind, Gender, Sex
+from wholejourney.options.selectors import LiveChoices
 from wholejourney.outcomes.instruments import ITEMS
 from wholejourney.outcomes.models import CrisisEvent
-from wholejourney.partners.models import Agreement, OrganisationKind
+from wholejourney.partners.models import Agreement
 from wholejourney.programmes.models import (
     ActivityKind,
     AgeBand,
@@ -138,7 +139,8 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _ref("partner_ref", _("Your id for the organisation.")),
             Column("org_Name", TEXT, _("Its name, unique in the office."), required=True, max_length=200),
-            _choice("org_Type", OrganisationKind.choices, _("What kind of organisation it is.")),
+            # The built-in kinds and those administrators added (wholejourney.options), read when used.
+            _choice("org_Type", LiveChoices("partner_kind"), _("What kind of organisation it is.")),
             _text("org_ShippingState", _("Province."), 100),
             Column("is_active", BOOL, _("Still a partner: yes or no (yes if empty).")),
         ),

@@ -35,6 +35,7 @@ from wholejourney.imports import stays
 from wholejourney.imports.cells import normal_text
 from wholejourney.imports.problems import Problem, ProblemFound
 from wholejourney.imports.state import LoadState, Owner, Values
+from wholejourney.options.selectors import resolve as resolve_option
 from wholejourney.outcomes import services as outcome_services
 from wholejourney.outcomes.models import Assessment, AssessmentAnswer, ClockFlag, CrisisEvent, EconomicSurvey
 from wholejourney.partners.models import Agreement, Organisation, PartnershipPeriod
@@ -75,7 +76,8 @@ def build_partner(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "office_id": loader.office.pk,
         "name": v["org_Name"],
-        "kind": v["org_Type"],
+        # An added kind is kept beside its reporting category (wholejourney.options).
+        **dict(zip(("kind", "kind_option"), resolve_option("partner_kind", v["org_Type"]), strict=True)),
         "province": v["org_ShippingState"],
         "is_active": True if v["is_active"] is None else v["is_active"],
     }

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.core.forms import DayField
 from wholejourney.core.models import Office
+from wholejourney.options.selectors import choices as option_choices
+from wholejourney.options.selectors import resolve as resolve_option
 from wholejourney.partners.models import Organisation, OrganisationKind
 
 
@@ -16,6 +18,9 @@ class OrganisationFilterForm(forms.Form):
 
 
 class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+    # The kinds administrators keep (wholejourney.options): the built-in ones, then those added.
+    kind = forms.ChoiceField(label=_("Kind"))
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "province", "is_active"]
@@ -24,6 +29,19 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         if self.instance.pk is None and office is not None:
             self.instance.office = office
+        current = self.instance.kind_option or self.instance.kind
+        self.fields["kind"].choices = option_choices("partner_kind", keep=self.instance.kind_option)  # type: ignore[attr-defined]
+        if self.instance.pk is not None:
+            self.initial["kind"] = current
+
+    def clean_kind(self) -> str:
+        """An added option is kept beside its reporting category, which `kind` holds."""
+        code = self.cleaned_data["kind"]
+        if code and code == self.instance.kind_option:
+            return str(self.instance.kind)  # a retired option the organisation already had
+        category, option = resolve_option("partner_kind", code)
+        self.instance.kind_option = option
+        return category
 
 
 class PeriodForm(forms.Form):

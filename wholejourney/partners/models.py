@@ -42,11 +42,14 @@ class Organisation(Versioned):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("office"))
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    # An option administrators added to the kinds (wholejourney.options); `kind` is then its
+    # reporting category, so every figure keeps counting by `kind`.
+    kind_option = models.CharField(_("kind (added option)"), max_length=32, blank=True)
     province = models.CharField(_("province"), max_length=100, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Privacy:
-        plain = ["id", "office", "name", "kind", "province", "is_active"]
+        plain = ["id", "office", "name", "kind", "kind_option", "province", "is_active"]
 
     class Meta:
         ordering = ["name"]

@@ -1,0 +1,169 @@
+"""Option lists without code: an administrator of the whole organisation adds, renames, retires
+and deletes options; an option added in English and Khmer is offered by the form and the import
+template, and a record with it is counted in the report under its category."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client as HttpClient
+from django.utils import translation
+from openpyxl import load_workbook
+
+from wholejourney.accounts.roles import Role
+from wholejourney.audit.models import AuditEvent
+from wholejourney.conftest import Cast
+from wholejourney.core.tests.factories import make_user
+from wholejourney.imports import cells
+from wholejourney.imports import format as fmt
+from wholejourney.imports.template import template_workbook
+from wholejourney.options import selectors, services
+from wholejourney.options.models import Option
+from wholejourney.partners.models import Organisation, OrganisationKind
+from wholejourney.reporting.registry import Period, get_metric
+
+UNION = {"code": "womens_union", "label_en": "Women's union", "label_km": "សហភាពនារី", "category": "ngo"}
+
+
+def add_union(cast: Cast) -> Option:
+    return services.option_add(actor=cast.admin, list_id="partner_kind", **UNION)
+
+
+def test_an_added_option_is_offered_in_english_and_khmer_after_the_built_in_ones(cast: Cast) -> None:
+    add_union(cast)
+
+    offered = selectors.choices("partner_kind")
+
+    assert [code for code, _label in offered[: len(OrganisationKind.choices)]] == list(OrganisationKind.values)
+    assert offered[-1][0] == "womens_union"
+    with translation.override("en"):
+        assert str(offered[-1][1]) == "Women's union"
+    with translation.override("km"):
+        assert str(offered[-1][1]) == "សហភាពនារី"
+    assert selectors.resolve("partner_kind", "womens_union") == ("ngo", "womens_union")
+    assert selectors.resolve("partner_kind", "police") == ("police", "")
+    event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_type="options.option")
+    assert event.actor_username == "admin"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"code": "ngo"}, "code"),  # a built-in code
+        ({"category": "no_such_category"}, "category"),
+        ({"label_km": " "}, "label_km"),
+    ],
+)
+def test_an_option_needs_a_new_code_a_category_and_both_names(cast: Cast, change: dict[str, str], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        services.option_add(actor=cast.admin, list_id="partner_kind", **{**UNION, **change})
+
+    assert field in raised.value.message_dict
+
+
+@pytest.mark.parametrize("who", ["director", "me_officer", "case_manager"])
+def test_only_an_administrator_of_the_whole_organisation_changes_options(cast: Cast, who: str) -> None:
+    office_admin = make_user(Role.ADMINISTRATOR, office=cast.kh, username="kh.admin")
+
+    for actor in (getattr(cast, who), office_admin):
+        with pytest.raises(PermissionDenied):
+            services.option_add(actor=actor, list_id="partner_kind", **UNION)
+
+
+def test_an_option_in_use_is_retired_not_deleted_and_records_keep_it(client: HttpClient, cast: Cast) -> None:
+    option = add_union(cast)
+    client.force_login(cast.director)
+    client.post("/partners/new/", {"name": "Union of Battambang", "kind": "womens_union", "is_active": "on"})
+    union = Organisation.objects.get(name="Union of Battambang")
+
+    with pytest.raises(ValidationError):
+        services.option_delete(actor=cast.admin, option=option)
+    services.option_retire(actor=cast.admin, option=option)
+
+    assert Option.objects.filter(pk=option.pk).exists()
+    assert "womens_union" not in dict(selectors.choices("partner_kind"))
+    with pytest.raises(ValidationError):
+        selectors.resolve("partner_kind", "womens_union")
+    # The organisation keeps its option when it is edited for something else.
+    page = client.get(f"/partners/{union.pk}/").content.decode()
+    assert 'value="womens_union" selected' in page
+    client.post(f"/partners/{union.pk}/", {"name": "Union of Battambang province", "kind": "womens_union"})
+    union.refresh_from_db()
+    assert (union.name, union.kind, union.kind_option) == ("Union of Battambang province", "ngo", "womens_union")
+
+
+def test_an_unused_option_is_deleted_with_audit(cast: Cast) -> None:
+    option = add_union(cast)
+
+    services.option_rename(actor=cast.admin, option=option, label_en="Women's union (commune)", label_km="សហភាពនារីឃុំ")
+    services.option_delete(actor=cast.admin, option=option)
+
+    assert not Option.objects.exists()
+    actions = list(AuditEvent.objects.filter(object_type="options.option").values_list("action", flat=True))
+    assert sorted(actions) == sorted([AuditEvent.Action.CREATE, AuditEvent.Action.CHANGE, AuditEvent.Action.DELETE])
+
+
+def test_a_partner_of_an_added_kind_is_counted_under_its_category_in_the_report(client: HttpClient, cast: Cast) -> None:
+    add_union(cast)
+    client.force_login(cast.director)
+    page = client.get("/partners/new/").content.decode()
+    assert '<option value="womens_union">Women&#x27;s union</option>' in page
+
+    response = client.post("/partners/new/", {"name": "Union of Pursat", "kind": "womens_union", "is_active": "on"})
+    union = Organisation.objects.get(name="Union of Pursat")
+    client.post(f"/partners/{union.pk}/periods/", {"active_from": "2023-01-01"})
+
+    assert response.status_code == 302
+    assert (union.kind, union.kind_option) == ("ngo", "womens_union")
+    assert get_metric("ngo_partners").compute(Period.year(2023), cast.kh).value == 1
+    assert get_metric("government_partners").compute(Period.year(2023), cast.kh).value == 0
+
+
+def test_the_partner_form_shows_added_kinds_in_khmer(client: HttpClient, cast: Cast) -> None:
+    add_union(cast)
+    cast.director.language = "km"
+    cast.director.save(update_fields=["language"])
+    client.force_login(cast.director)
+
+    page = client.get("/partners/new/")
+
+    assert "សហភាពនារី" in page.content.decode()
+
+
+def test_the_import_template_and_an_import_accept_an_added_kind(cast: Cast) -> None:
+    add_union(cast)
+    column = next(sheet for sheet in fmt.SHEETS if sheet.name == "partners").by_name["org_Type"]
+    column.choices._read_at = -1e9  # type: ignore[attr-defined]  # read the list again now
+
+    buffer = BytesIO()
+    template_workbook(buffer)
+    book = load_workbook(BytesIO(buffer.getvalue()))
+    text = " ".join(
+        str(cell.value) for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value
+    )
+
+    assert "womens_union / Women's union / សហភាពនារី" in text
+    assert cells.choice_aliases(column).get(cells.normal_text("សហភាពនារី")) == "womens_union"
+    assert cells.choice_aliases(column).get("womens_union") == "womens_union"
+
+
+def test_the_option_pages_are_for_global_administrators_only(client: HttpClient, cast: Cast) -> None:
+    option = add_union(cast)
+    client.force_login(cast.admin)
+    assert "Women&#x27;s union" in client.get("/options/partner_kind/").content.decode()
+    response = client.post("/options/partner_kind/", {"code": "village_chief", "label_en": "Village chief",
+                                                      "label_km": "មេភូមិ", "category": "provincial_authority"})  # fmt: skip
+    assert response.status_code == 302 and Option.objects.filter(code="village_chief").exists()
+    client.post(f"/options/partner_kind/{option.code}/rename/", {f"{option.code}-label_en": "Women's Union",
+                                                                  f"{option.code}-label_km": "សហភាពនារី"})  # fmt: skip
+    option.refresh_from_db()
+    assert option.label_en == "Women's Union"
+
+    for who in (cast.director, cast.me_officer, make_user(Role.ADMINISTRATOR, office=cast.kh, username="kh.admin")):
+        client.force_login(who)
+        assert client.get("/options/").status_code == 404
+        assert client.get("/options/partner_kind/").status_code == 404
+        assert client.post(f"/options/partner_kind/{option.code}/delete/").status_code == 404
+    assert Option.objects.filter(pk=option.pk).exists()
