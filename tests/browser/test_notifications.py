@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, Console, assert_no_horizontal_scroll, sign_in
+from tests.browser.test_day import axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +68,7 @@ def test_the_header_count_goes_up_when_an_urgent_referral_arrives_and_the_list_o
     expect(page.locator("li.notification.unread")).to_have_count(1)
     assert "Sentinel" not in page.content()
     shoot(page, screenshot_dir, "360-km-list")
+    assert axe_violations(page) == []
     page.set_viewport_size(DESKTOP)
     shoot(page, screenshot_dir, "1280-km-list")
     page.get_by_role("button", name="English").click()
@@ -78,4 +80,7 @@ def test_the_header_count_goes_up_when_an_urgent_referral_arrives_and_the_list_o
     expect(page.locator("main")).to_contain_text("Sentinel Arrival")  # the referral itself, after sign-in
     expect(page.locator("#notification-bell")).to_have_attribute("data-count", "0")
     shoot(page, screenshot_dir, "1280-en-referral")
+    page.goto("/notifications/settings/")
+    shoot(page, screenshot_dir, "1280-en-settings")
+    assert axe_violations(page) == []
     assert console.csp_violations() == []

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wholejourney.accounts.permissions import Permission, requires
+from wholejourney.accounts.permissions import Permission, has_permission, requires
 from wholejourney.core.forms import service_call
 from wholejourney.core.http import AuthedHttpRequest
 from wholejourney.notifications import selectors, services
@@ -25,7 +25,12 @@ def notification_list(request: AuthedHttpRequest) -> HttpResponse:
     unread_only = request.GET.get("show") == "unread"
     notes = selectors.notifications_for(request.user, unread_only=unread_only)
     items = [{"note": note, "sentence": sentence(note.kind)} for note in notes]
-    return render(request, "notifications/list.html", {"items": items, "unread_only": unread_only})
+    context = {
+        "items": items,
+        "unread_only": unread_only,
+        "perms_view_staff": has_permission(request.user, Permission.VIEW_STAFF),
+    }
+    return render(request, "notifications/list.html", context)
 
 
 @requires(Permission.SIGNED_IN)

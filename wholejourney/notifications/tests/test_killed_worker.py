@@ -15,7 +15,7 @@ from wholejourney.cases.tests.factories import make_referral
 from wholejourney.conftest import Cast
 from wholejourney.notifications.models import Outbox
 from wholejourney.notifications.tests.helpers import give_emails
-from wholejourney.notifications.tests.test_smtp_end_to_end import Inbox, smtp  # noqa: F401 (the fixture)
+from wholejourney.notifications.tests.smtp_server import Inbox
 
 KILLED_AFTER_SENDING = """
 import os, signal, django
@@ -55,7 +55,7 @@ def test_a_worker_killed_between_send_and_mark_then_restarted_sends_no_duplicate
     cast: Cast,
     smtp: Inbox,
     settings: Any,
-    transactional_db: None,  # noqa: F811
+    transactional_db: None,
 ) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # queued for the worker
     give_emails(cast.case_manager)

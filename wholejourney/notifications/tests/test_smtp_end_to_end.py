@@ -4,15 +4,9 @@ that asks for sign-in, sent by the task worker (never by the request)."""
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.utils import translation
@@ -20,40 +14,10 @@ from django.utils import translation
 from wholejourney.cases.models import Referral, Urgency
 from wholejourney.conftest import Cast
 from wholejourney.notifications import services
-from wholejourney.notifications.email_url import parse
 from wholejourney.notifications.models import Kind, Notification
 from wholejourney.notifications.tests.helpers import give_emails, with_partner_organisation
+from wholejourney.notifications.tests.smtp_server import Inbox
 from wholejourney.notifications.text import sentence
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        parsed = message_from_bytes(envelope.original_content, policy=policy.default)
-        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[Inbox]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    for name, value in parse(f"smtp://127.0.0.1:{port}").items():
-        setattr(settings, name, value)
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 def test_partners_urgent_referral_reaches_the_duty_case_manager_by_email_in_khmer(
