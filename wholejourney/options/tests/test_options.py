@@ -4,7 +4,9 @@ template, and a record with it is counted in the report under its category."""
 
 from __future__ import annotations
 
+import copy
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +18,10 @@ from wholejourney.accounts.roles import Role
 from wholejourney.audit.models import AuditEvent
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
-from wholejourney.imports import cells
+from wholejourney.imports import cells, tasks
 from wholejourney.imports import format as fmt
-from wholejourney.imports.template import template_workbook
+from wholejourney.imports.models import ImportRun
+from wholejourney.imports.template import EXAMPLES, template_workbook, write_workbook
 from wholejourney.options import selectors, services
 from wholejourney.options.models import Option
 from wholejourney.partners.models import Organisation, OrganisationKind
@@ -167,3 +170,19 @@ def test_the_option_pages_are_for_global_administrators_only(client: HttpClient,
         assert client.get("/options/partner_kind/").status_code == 404
         assert client.post(f"/options/partner_kind/{option.code}/delete/").status_code == 404
     assert Option.objects.filter(pk=option.pk).exists()
+
+
+def test_an_office_workbook_with_an_added_kind_imports_under_its_category(cast: Cast, tmp_path: Path) -> None:
+    add_union(cast)
+    column = next(sheet for sheet in fmt.SHEETS if sheet.name == "partners").by_name["org_Type"]
+    column.choices._read_at = -1e9  # type: ignore[attr-defined]  # read the list again now
+    rows = copy.deepcopy(EXAMPLES)
+    rows["partners"][0]["org_Type"] = "សហភាពនារី"  # the Khmer label
+    path = tmp_path / "office.xlsx"
+    write_workbook(path, rows)
+
+    run = tasks.import_path(actor=cast.admin, office=cast.kh, path=path)
+
+    assert run.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(run)
+    imported = Organisation.objects.get(name=rows["partners"][0]["org_Name"])
+    assert (imported.kind, imported.kind_option) == ("ngo", "womens_union")
