@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "wholejourney.notifications",
     "wholejourney.documents",
     "wholejourney.erasure",
+    "wholejourney.field",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -184,6 +185,8 @@ WJ_AUDIT_CHECKPOINT_EVERY = env_int("WJ_AUDIT_CHECKPOINT_EVERY", default=1000)
 # How long after entering a record its author (or the client's case manager) may still correct it;
 # after that, the office's director (core.corrections).
 WJ_CORRECTION_DAYS = env_int("WJ_CORRECTION_DAYS", default=30)
+# How many days a phone keeps a field pack before it must be prepared again (wholejourney.field).
+WJ_FIELD_PACK_DAYS = env_int("WJ_FIELD_PACK_DAYS", default=7)
 
 WJ_REQUIRE_MFA = env_bool("WJ_REQUIRE_MFA", default=True)
 OTP_TOTP_ISSUER = env("WJ_OTP_ISSUER") or "Whole Journey"
@@ -249,6 +252,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        # The field app (wholejourney.field): its service worker and web manifest.
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "form-action": [SELF],
         "frame-ancestors": [NONE],
         "base-uri": [NONE],

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("wholejourney.notifications.urls")),
     path("", include("wholejourney.documents.urls")),
     path("", include("wholejourney.erasure.urls")),
+    path("", include("wholejourney.field.urls")),
     path("api/v1/", api_urls()),
 ]
 

@@ -46,7 +46,8 @@ def test_every_view_declares_its_permission() -> None:
 
 def test_public_views_are_only_the_sign_in_pages() -> None:
     public = sorted(name for name, pattern in ALL_URLS if getattr(pattern.callback, "wj_permission", None) == PUBLIC)
-    assert public == ["accounts:login", "accounts:logout", "core:healthz", "core:set_language"]
+    # field:status answers only whether a phone's pack (named by its random token) is still valid.
+    assert public == ["accounts:login", "accounts:logout", "core:healthz", "core:set_language", "field:status"]
 
 
 def _client_in_kh(cast: Cast) -> Any:
@@ -103,6 +104,10 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "cases:referral_accept": lambda cast: case_factories.make_referral(cast.case_manager),
     "cases:referral_decline": lambda cast: case_factories.make_referral(cast.case_manager),
     "cases:referral_status": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
+    "cases:referral_letter": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
+    "cases:partner_referral": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
+    "cases:partner_referral_answer": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
+    "cases:partner_referral_outcome": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
     "cases:referral_send": lambda cast: case_factories.make_client(cast.case_manager),
     "cases:case_open": lambda cast: case_factories.make_client(cast.case_manager),
     "cases:case_transfer": lambda cast: case_factories.make_case(cast.case_manager),
