@@ -189,3 +189,23 @@ def test_download_of_the_external_edition_withholds_small_cells_and_is_audited(c
     assert sheet.content[:2] == b"PK"
     exports = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_type="tables.table")
     assert exports.count() == 3 and any("edition:external" in e.changed_fields for e in exports)
+
+
+def test_the_table_page_makes_as_many_queries_whatever_the_records(client: HttpClient, cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client_in_care(cast)
+    client.force_login(cast.me_officer)
+    client.get(f"/tables/?{TABLE}")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/tables/?{TABLE}")
+    for n in range(5):
+        client_in_care(cast, name=f"Client{n}", opened_days_ago=300 - n)
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(f"/tables/?{TABLE}").content.decode()
+
+    assert 'class="num total">6</td>' in page
+    assert len(more.captured_queries) == len(few.captured_queries)
+    # The table itself is one query: the one with GROUP BY.
+    assert sum("GROUP BY" in query["sql"] for query in more.captured_queries) == 1
