@@ -181,6 +181,32 @@ def preference_set(*, actor: Any, kind: str, delivery: str) -> Preference:
     return preference
 
 
+# Who can be told of each kind at all: the settings page offers a person only their own kinds.
+KIND_PERMISSION: dict[str, Permission] = {
+    Kind.NEW_REFERRAL: Permission.MANAGE_CASES,
+    Kind.URGENT_REFERRAL: Permission.MANAGE_CASES,
+    Kind.REFERRAL_ASSIGNED: Permission.MANAGE_CASES,
+    Kind.REFERRAL_STATUS: Permission.SUBMIT_REFERRALS,
+    Kind.CLOSURE_TO_DECIDE: Permission.MANAGE_CASES,
+    Kind.CLOSURE_DECIDED: Permission.MANAGE_CASES,
+    Kind.EXPORT_TO_DECIDE: Permission.APPROVE_EXPORTS,
+    Kind.EXPORT_DECIDED: Permission.SIGNED_IN,
+    Kind.BREAK_GLASS: Permission.VIEW_CLIENTS,
+    Kind.JOB_FINISHED: Permission.SIGNED_IN,
+    Kind.CLIENT_WHOLE: Permission.VIEW_CLIENTS,
+    Kind.CLOCK_RESET: Permission.VIEW_CLIENTS,
+    Kind.COURT_DATE: Permission.VIEW_CLIENTS,
+    Kind.VISIT_OVERDUE: Permission.MANAGE_CASES,
+    Kind.REVIEW_OVERDUE: Permission.MANAGE_CASES,
+    Kind.CARE_PLAN_TO_DECIDE: Permission.MANAGE_CASES,
+}
+
+
+def kinds_for(user: Any) -> list[Kind]:
+    granted = permissions_of(user)
+    return [kind for kind in Kind if KIND_PERMISSION.get(kind, Permission.SIGNED_IN) in granted]
+
+
 def deliveries_of(user: Any) -> dict[str, str]:
     chosen = dict(Preference.objects.filter(user_id=user.pk).values_list("kind", "delivery"))
     return {kind: chosen.get(kind, DEFAULT_DELIVERY[kind]) for kind in Kind.values}

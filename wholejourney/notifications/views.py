@@ -65,7 +65,7 @@ def notification_read_all(request: AuthedHttpRequest) -> HttpResponse:
 def notification_settings(request: AuthedHttpRequest) -> HttpResponse:
     """Per kind of event: by email at once, in the daily digest, or only in the app."""
     current = services.deliveries_of(request.user)
-    form = PreferencesForm(request.POST or None, current=current)
+    form = PreferencesForm(request.POST or None, current=current, kinds=services.kinds_for(request.user))
     if request.method == "POST" and form.is_valid():
         with service_call(form) as call:
             for kind, delivery in form.cleaned_data.items():

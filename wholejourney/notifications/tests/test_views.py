@@ -119,3 +119,14 @@ def test_the_director_puts_a_case_manager_on_duty_and_a_case_manager_cannot(clie
     assert client.get("/notifications/duty/").status_code == 404
     client.force_login(cast.case_manager)
     assert "You are on duty" in client.get("/notifications/settings/").content.decode()
+
+
+def test_settings_offer_each_person_only_the_kinds_that_can_reach_them(client: HttpClient, cast: Cast) -> None:
+    client.force_login(cast.partner)
+    partner_page = client.get("/notifications/settings/").content.decode()
+    client.force_login(cast.case_manager)
+    manager_page = client.get("/notifications/settings/").content.decode()
+
+    assert str(Kind.REFERRAL_STATUS.label) in partner_page
+    assert str(Kind.URGENT_REFERRAL.label) not in partner_page and str(Kind.BREAK_GLASS.label) not in partner_page
+    assert str(Kind.URGENT_REFERRAL.label) in manager_page and str(Kind.REFERRAL_STATUS.label) not in manager_page
