@@ -45,6 +45,8 @@ class Permission(enum.StrEnum):
     RECORD_ECONOMIC = "record_economic"
     RECORD_PREVENTION = "record_prevention"
     SUBMIT_REFERRALS = "submit_referrals"
+    # A partner organisation's answer to the referrals an office sends it: accept, decline, report.
+    ANSWER_REFERRALS = "answer_referrals"
     VIEW_REPORTS = "view_reports"
     APPROVE_EXPORTS = "approve_exports"
     VIEW_AUDIT = "view_audit"
@@ -86,7 +88,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ECONOMIC_OFFICER: frozenset(_CASEWORK | {Permission.RECORD_ECONOMIC}),
     Role.PREVENTION_OFFICER: frozenset(_STAFF | {Permission.RECORD_PREVENTION}),
     Role.ME_OFFICER: frozenset(_STAFF | {Permission.VIEW_REPORTS}),
-    Role.PARTNER_REFERRER: frozenset({Permission.SIGNED_IN, Permission.SUBMIT_REFERRALS}),
+    Role.PARTNER_REFERRER: frozenset({Permission.SIGNED_IN, Permission.SUBMIT_REFERRALS, Permission.ANSWER_REFERRALS}),
 }
 
 # The roles that work on a client's case and so can be responsible for a care-plan goal (not the

@@ -34,7 +34,7 @@ from wholejourney.care.models import (
     Visit,
 )
 from wholejourney.care.permissions import Area, areas_of
-from wholejourney.cases.models import Case, CaseStatus
+from wholejourney.cases.models import Case, CaseStatus, Referral
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core.models import Office
@@ -233,6 +233,7 @@ class TimelineKind:
     client: str
     area: Area
     related: tuple[str, ...] = ()
+    only: Q | None = None  # the model's records of this kind (a referral we sent, not one we received)
 
 
 TIMELINE_KINDS: tuple[TimelineKind, ...] = (
@@ -249,6 +250,15 @@ TIMELINE_KINDS: tuple[TimelineKind, ...] = (
     TimelineKind("visit", Visit, "visited_on", "client", Area.CASEWORK, ("recorded_by",)),
     TimelineKind("care_plan", CarePlan, "drafted_on", "client", Area.CASEWORK, ("drafted_by",)),
     TimelineKind("review", CarePlanReview, "reviewed_on", "plan__client", Area.CASEWORK, ("plan", "reviewed_by")),
+    TimelineKind(
+        "referral_out",
+        Referral,
+        "referred_on",
+        "client",
+        Area.CASEWORK,
+        ("organisation",),
+        Q(direction=Referral.Direction.OUTGOING),
+    ),
 )
 
 
@@ -326,6 +336,7 @@ def timeline_rows(
     limit: int,
     older_than: TimelinePosition | None = None,
     newer_than: TimelinePosition | None = None,
+    with_voided: bool = False,
 ) -> list[dict[str, Any]]:
     """Up to `limit` (t_day, t_kind, t_id) rows of the client's records of these kinds, newest
     first (or, with `newer_than`, the `limit` just newer than it, oldest first).
@@ -338,8 +349,10 @@ def timeline_rows(
     per_kind_limit = connection.features.supports_slicing_ordering_in_compound
     parts = []
     for kind in kinds:
-        # Voided records too: the timeline shows them struck through (core.corrections).
-        records = _every(kind.model).filter(**{kind.client: client})
+        # The page shows voided records too, struck through (core.corrections); lists leave them out.
+        records = (_every(kind.model) if with_voided else kind.model._default_manager).filter(**{kind.client: client})
+        if kind.only is not None:
+            records = records.filter(kind.only)
         if older_than is not None or newer_than is not None:
             position = older_than or newer_than
             assert position is not None  # noqa: S101 (for mypy)
@@ -389,7 +402,9 @@ def client_timeline(
     kinds = [kind for kind in TIMELINE_KINDS if kind.area in areas and (area is None or kind.area == area)]
     older_than = TimelinePosition.parse(older)
     newer_than = None if older_than else TimelinePosition.parse(newer)
-    rows = timeline_rows(kinds, client, limit=TIMELINE_PAGE_SIZE + 1, older_than=older_than, newer_than=newer_than)
+    rows = timeline_rows(
+        kinds, client, limit=TIMELINE_PAGE_SIZE + 1, older_than=older_than, newer_than=newer_than, with_voided=True
+    )
     more = len(rows) > TIMELINE_PAGE_SIZE
     rows = rows[:TIMELINE_PAGE_SIZE]
     if newer_than is not None:

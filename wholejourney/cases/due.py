@@ -8,7 +8,7 @@ import datetime
 from typing import Any
 
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Q, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy
 
@@ -80,7 +80,40 @@ def closures(user: Any, today: datetime.date, limit: int) -> DueCount:
     )
 
 
+def outgoing_to_follow(user: Any, today: datetime.date) -> Any:
+    """Referrals the user's caseload sent to partners that need the case manager again: unanswered
+    past their due date, or declined with no newer referral of the client since."""
+    sent = Referral.objects.filter(direction=Referral.Direction.OUTGOING, client__in=clients_visible_to(user))
+    newer = sent.filter(client_id=OuterRef("client_id"), pk__gt=OuterRef("pk"))
+    overdue = Q(status=Referral.Status.SENT, answer_due_on__lt=today)
+    declined = Q(status=Referral.Status.DECLINED) & ~Q(Exists(newer))
+    return (
+        sent.filter(overdue | declined).select_related("client__data_key", "organisation").order_by("referred_on", "pk")
+    )
+
+
+def outgoing_referrals(user: Any, today: datetime.date, limit: int) -> DueCount:
+    def item(referral: Referral) -> DueItem:
+        declined = referral.status == Referral.Status.DECLINED
+        name = referral.organisation.name if referral.organisation else ""
+        return DueItem(
+            kind="outgoing_referrals",
+            when=referral.decided_at.date() if declined and referral.decided_at else referral.answer_due_on,
+            subject=client_label(referral.client),
+            detail=(
+                gettext("%(partner)s declined the referral: refer the client elsewhere") % {"partner": name}
+                if declined
+                else gettext("%(partner)s has not answered the referral") % {"partner": name}
+            ),
+            url=reverse("clients:detail", kwargs={"pk": referral.client_id}) + "?tab=referrals",
+            urgent=declined or referral.urgency in URGENT,
+        )
+
+    return counted(outgoing_to_follow(user, today), limit, item)
+
+
 register(DueKind("referrals", gettext_lazy("New referrals"), 10, _takes_referrals, new_referrals))
+register(DueKind("outgoing_referrals", gettext_lazy("Referrals to partners"), 15, _takes_referrals, outgoing_referrals))
 register(DueKind("closures", gettext_lazy("Closures to approve"), 20, _decides_closures, closures))
 
 

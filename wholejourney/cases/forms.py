@@ -16,7 +16,9 @@ from wholejourney.cases.models import (
     FosterFamily,
     PlacementKind,
     Referral,
+    ReferralOutcome,
     ReferralSource,
+    ServiceAsked,
     TraffickingSubtype,
     Urgency,
 )
@@ -282,6 +284,17 @@ class ReferralSendForm(forms.Form):
         queryset=Organisation.objects.none(),
         error_messages={"required": _("Choose the organisation.")},
     )
+    service_asked = forms.ChoiceField(
+        label=_("Service asked for"),
+        choices=BLANK + ServiceAsked.choices,
+        error_messages={"required": _("Choose the service asked for.")},
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        help_text=_("The partner is asked to answer the same day, within 3 days or within a week."),
+    )
     referred_on = _date(_("Date of referral"))
     reason = _text(_("Reason for the referral"))
     consent_override_reason = _text(
@@ -306,3 +319,17 @@ class OutgoingStatusForm(forms.Form):
         ],
         widget=forms.HiddenInput,
     )
+
+
+class PartnerAnswerForm(forms.Form):
+    """A partner's answer to a referral sent to it: accept, or decline with the reason (the button
+    pressed, `decision`, says which)."""
+
+    note = _text(_("Why you decline"), rows=2, help_text=_("Needed to decline; the office reads it."))
+
+
+class PartnerOutcomeForm(forms.Form):
+    """What a partner provided for a referral it accepted."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ReferralOutcome.choices, widget=forms.RadioSelect)
+    note = _text(_("What was provided"), help_text=_("Without the person's name."))

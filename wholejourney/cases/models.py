@@ -195,6 +195,32 @@ class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
 
 
+class ServiceAsked(models.TextChoices):
+    """What an outgoing referral asks a partner for."""
+
+    SHELTER = "shelter", _("Shelter")
+    MEDICAL = "medical", _("Medical care")
+    MENTAL_HEALTH = "mental_health", _("Mental health care")
+    LEGAL = "legal", _("Legal aid")
+    EDUCATION = "education", _("Education")
+    VOCATIONAL = "vocational", _("Vocational training")
+    LIVELIHOOD = "livelihood", _("Livelihood or employment")
+    FAMILY = "family", _("Family tracing or reunification")
+    OTHER = "other", _("Other")
+
+
+class ReferralOutcome(models.TextChoices):
+    """What a partner reports once it has served an outgoing referral."""
+
+    PROVIDED = "provided", _("Service provided")
+    PARTLY = "partly", _("Partly provided")
+    NOT_PROVIDED = "not_provided", _("Not provided")
+
+
+# How long a partner has to answer an outgoing referral, by urgency (then it shows as overdue).
+ANSWER_DAYS = {Urgency.EMERGENCY: 0, Urgency.HIGH: 3, Urgency.NORMAL: 7}
+
+
 class Referral(Versioned, EncryptedModel):
     """A referral into our care (incoming) or from us to a partner (outgoing)."""
 
@@ -238,12 +264,23 @@ class Referral(Versioned, EncryptedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="submitted_referrals"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # An outgoing referral's loop: what it asks, by when the partner should answer, the partner's
+    # answer, and later what the partner reports it provided.
+    service_asked = models.CharField(_("service asked"), max_length=16, choices=ServiceAsked.choices, blank=True)
+    answer_due_on = models.DateField(_("answer due"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=ReferralOutcome.choices, blank=True)
+    outcome_note = EncryptedTextField(_("what was provided"), blank=True)
+    outcome_reported_at = models.DateTimeField(null=True, blank=True)
 
     class Privacy:
-        identifying = ["reason", "person", "decision_note"]
+        identifying = ["reason", "person", "decision_note", "outcome_note"]
         plain = [
             "id", "row_id", "office", "direction", "source", "organisation", "referred_on", "urgency", "status",
-            "decided_at", "decided_by", "client", "submitted_by", "created_at",
+            "decided_at", "decided_by", "client", "submitted_by", "created_at", "service_asked", "answer_due_on",
+            "answered_by", "outcome", "outcome_reported_at",
         ]  # fmt: skip
 
     class Meta:

@@ -6,11 +6,13 @@ An object outside the user's reach is a 404, the same answer as an object that d
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.accounts.permissions import has_permission, in_caseload
@@ -159,6 +161,78 @@ def outgoing_referral_get_for(*, user: Any, pk: int) -> Referral:
 def referrals_of_client(client: Client) -> QuerySet[Referral]:
     """Referrals that brought the client to us and those we made for them, newest first."""
     return client.referrals.select_related("organisation", "client__data_key").order_by("-referred_on", "-pk")
+
+
+def referrals_sent_to_partner(user: Any) -> QuerySet[Referral]:
+    """The referrals offices sent to the partner user's organisation (outgoing, from the office's
+    side). Loaded with what `partner_facts` shows and nothing more of the client."""
+    organisation_id = getattr(user, "partner_organisation_id", None)
+    if organisation_id is None or not has_permission(user, Permission.ANSWER_REFERRALS):
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(organisation_id=organisation_id, direction=Referral.Direction.OUTGOING)
+        .select_related("client__data_key", "submitted_by", "office")
+        .order_by("-referred_on", "-pk")
+    )
+
+
+def partner_referral_get_for(*, user: Any, pk: int) -> Referral:
+    """One referral sent to the partner's organisation, else 404 (the same for any other record)."""
+    referral = referrals_sent_to_partner(user).filter(pk=pk).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+@dataclass(frozen=True)
+class PartnerFacts:
+    """What a partner sees of a referral sent to it (the sharing consent covers no more): a code,
+    the service asked, an age band, sex, province, and whom to call at the office. Never a name."""
+
+    code: str
+    service: str
+    urgency: str
+    age_band: str
+    sex: str
+    province: str
+    contact: str
+    office: str
+
+
+def age_band(birth_year: int | None, today: datetime.date) -> str:
+    if birth_year is None:
+        return str(_("Age unknown"))
+    age = today.year - birth_year
+    if age < 12:
+        return str(_("Under 12"))
+    if age < 18:
+        return str(_("12 to 17"))
+    if age < 25:
+        return str(_("18 to 24"))
+    return str(_("25 to 59")) if age < 60 else str(_("60 or over"))
+
+
+def partner_facts(referral: Referral) -> PartnerFacts:
+    client = referral.client
+    province = ""
+    if client is not None:
+        province = str((client.address or {}).get("province", "")) if client.erased_at is None else ""
+    contact = referral.submitted_by
+    return PartnerFacts(
+        code=referral_code(referral),
+        service=str(referral.get_service_asked_display() or "—"),
+        urgency=str(referral.get_urgency_display()),
+        age_band=age_band(client.birth_year if client else None, timezone.localdate()),
+        sex=str(client.get_sex_display()) if client is not None else "—",
+        province=province or "—",
+        contact=(contact.get_full_name() or contact.get_username()) if contact is not None else "—",
+        office=referral.office.name,
+    )
+
+
+def referral_code(referral: Referral) -> str:
+    """The number a partner and the office speak of a referral by (no client's code or name)."""
+    return f"R-{referral.office.code}-{referral.pk:05d}"
 
 
 def referrals_of_partner(user: Any) -> QuerySet[Referral]:

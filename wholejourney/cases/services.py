@@ -18,6 +18,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.cases.models import (
+    ANSWER_DAYS,
     AbuseType,
     Case,
     CaseReopening,
@@ -28,7 +29,9 @@ from wholejourney.cases.models import (
     Placement,
     PlacementKind,
     Referral,
+    ReferralOutcome,
     ReferralSource,
+    ServiceAsked,
     Urgency,
 )
 from wholejourney.clients import services as client_services
@@ -181,13 +184,20 @@ def referral_send(
     referred_on: datetime.date,
     reason: str = "",
     consent_override_reason: str = "",
+    service_asked: str = ServiceAsked.OTHER,
+    urgency: str = Urgency.NORMAL,
 ) -> Referral:
-    """Refer a client on to a partner (outgoing). The client's consent to share with that partner
-    must be in force, or the director overrides it with a reason (clients.services.sharing_consent_check)."""
+    """Refer a client on to a partner (outgoing), for a service, with an urgency that sets by when
+    the partner should answer. The client's consent to share with that partner must be in force, or
+    the director overrides it with a reason (clients.services.sharing_consent_check)."""
     _require(actor, Permission.MANAGE_CASES, client)
     _not_in_future(referred_on, "referred_on")
     if organisation.office_id != client.office_id:
         raise ValidationError({"organisation": _("The organisation belongs to another office.")})
+    if service_asked not in ServiceAsked.values:
+        raise ValidationError({"service_asked": _("Choose the service asked for.")})
+    if urgency not in Urgency.values:
+        raise ValidationError({"urgency": _("Choose how urgent the referral is.")})
     referral = Referral(
         office=client.office,
         direction=Referral.Direction.OUTGOING,
@@ -197,6 +207,9 @@ def referral_send(
         status=Referral.Status.SENT,
         client=client,
         submitted_by=actor,
+        service_asked=service_asked,
+        urgency=urgency,
+        answer_due_on=referred_on + datetime.timedelta(days=ANSWER_DAYS[Urgency(urgency)]),
     )
     with transaction.atomic():
         referral.full_clean()
@@ -206,6 +219,72 @@ def referral_send(
         referral.save()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=referral, changed_fields=["referral"])
     return referral
+
+
+def _answering_partner(actor: User, referral: Referral) -> None:
+    """A partner user answers only the outgoing referrals sent to their own organisation."""
+    if not (
+        has_permission(actor, Permission.ANSWER_REFERRALS)
+        and actor.partner_organisation_id is not None
+        and referral.direction == Referral.Direction.OUTGOING
+        and referral.organisation_id == actor.partner_organisation_id
+    ):
+        raise PermissionDenied
+
+
+def _tell_the_referrer(referral: Referral, actor: User, event: str) -> None:
+    """The case manager who sent the referral, and the client's case manager, hear of its answer."""
+    from wholejourney.notifications.models import Kind
+    from wholejourney.notifications.services import notify
+
+    client = referral.client
+    recipients = [referral.submitted_by, client.case_manager if client is not None else None]
+    if client is not None:
+        notify(
+            kind=Kind.REFERRAL_STATUS,
+            target=client,
+            recipients=recipients,
+            event=f"referral:{referral.pk}:{event}",
+            actor=actor,
+        )
+
+
+def referral_answer(*, actor: User, referral: Referral, accept: bool, note: str = "") -> Referral:
+    """The partner accepts or declines a referral sent to it (a decline says why). A declined
+    referral goes back to the referring case manager's tasks."""
+    _answering_partner(actor, referral)
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("Say why the referral is declined.")})
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.status != Referral.Status.SENT:
+            raise ValidationError(_("This referral has already been answered."))
+        locked.status = Referral.Status.ACCEPTED if accept else Referral.Status.DECLINED
+        locked.decision_note = note.strip()
+        locked.decided_at, locked.answered_by = timezone.now(), actor
+        locked.version += 1
+        locked.save(update_fields=["status", "decision_note", "decided_at", "answered_by", "version"])
+        audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=locked, changed_fields=["answer"])
+        _tell_the_referrer(locked, actor, str(locked.status))
+    return locked
+
+
+def referral_report_outcome(*, actor: User, referral: Referral, outcome: str, note: str = "") -> Referral:
+    """The partner reports what it provided for a referral it accepted; the loop is closed."""
+    _answering_partner(actor, referral)
+    if outcome not in ReferralOutcome.values:
+        raise ValidationError({"outcome": _("Say whether the service was provided.")})
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.status != Referral.Status.ACCEPTED:
+            raise ValidationError(_("Only an accepted referral can be reported on."))
+        locked.status, locked.outcome, locked.outcome_note = Referral.Status.COMPLETED, outcome, note.strip()
+        locked.outcome_reported_at = timezone.now()
+        locked.version += 1
+        locked.save(update_fields=["status", "outcome", "outcome_note", "outcome_reported_at", "version"])
+        audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=locked, changed_fields=["outcome"])
+        _tell_the_referrer(locked, actor, "completed")
+    return locked
 
 
 _OUTGOING_NEXT = {

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wholejourney.cases import views
+from wholejourney.cases import partner_views, views
 
 app_name = "cases"
 
@@ -21,4 +21,14 @@ urlpatterns = [
     path("cases/<int:pk>/placements/", views.placement_add, name="placement_add"),
     path("placements/<int:pk>/end/", views.placement_end, name="placement_end"),
     path("portal/referrals/", views.portal_referrals, name="portal_referrals"),
+    path("portal/referrals/sent/<int:pk>/", partner_views.partner_referral, name="partner_referral"),
+    path(
+        "portal/referrals/sent/<int:pk>/answer/", partner_views.partner_referral_answer, name="partner_referral_answer"
+    ),
+    path(
+        "portal/referrals/sent/<int:pk>/outcome/",
+        partner_views.partner_referral_outcome,
+        name="partner_referral_outcome",
+    ),
+    path("referrals/<int:pk>/letter.pdf", partner_views.referral_letter, name="referral_letter"),
 ]

@@ -116,7 +116,7 @@ def _case_tab(request: AuthedHttpRequest, client: Client, bound: dict[str, forms
 def _referrals_tab(request: AuthedHttpRequest, client: Client, bound: dict[str, forms.Form]) -> dict[str, Any]:
     referrals = list(selectors.referrals_of_client(client))
     may_manage = has_permission(request.user, Permission.MANAGE_CASES, obj=client)
-    context: dict[str, Any] = {"referrals": referrals}
+    context: dict[str, Any] = {"referrals": referrals, "today": timezone.localdate()}
     if may_manage:
         context["send_form"] = bound.get("send") or ReferralSendForm(
             organisations=selectors.organisations_of_office(request.user)
@@ -567,4 +567,6 @@ def portal_referrals(request: AuthedHttpRequest) -> HttpResponse:
             )
             return redirect("cases:portal_referrals")
     page = Paginator(selectors.referrals_of_partner(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/portal_referrals.html", {"form": form, "page": page, "organisation": organisation})
+    sent = Paginator(selectors.referrals_sent_to_partner(request.user), PAGE_SIZE).get_page(request.GET.get("sent"))
+    context = {"form": form, "page": page, "sent": sent, "organisation": organisation, "today": timezone.localdate()}
+    return render(request, "cases/portal_referrals.html", context)

@@ -458,7 +458,10 @@ def test_outgoing_referral_sent_and_followed(client: HttpClient, cast: Cast) -> 
     consent_record(actor=cast.case_manager, client=person, kind="sharing", partner=partner, given_on=DAY)
     client.force_login(cast.case_manager)
 
-    sent = client.post(f"/clients/{person.pk}/referrals/send/", {"organisation": partner.pk, "referred_on": iso(DAY)})
+    sent = client.post(
+        f"/clients/{person.pk}/referrals/send/",
+        {"organisation": partner.pk, "referred_on": iso(DAY), "service_asked": "legal", "urgency": "normal"},
+    )
     referral = Referral.objects.get()
     accepted = client.post(f"/referrals/{referral.pk}/status/", {"status": "accepted"})
     skipped = client.post(f"/referrals/{referral.pk}/status/", {"status": "declined"}, follow=True)
