@@ -33,7 +33,9 @@ from wholejourney.cases.models import (
     Placement,
     PlacementKind,
     Referral,
+    ReferralOutcome,
     ReferralSource,
+    ServiceAsked,
     TraffickingSubtype,
     Urgency,
 )
@@ -44,6 +46,8 @@ from wholejourney.clients.search import registration_matches
 ClosureStatus = Annotated[ClosureRequest.Status, inline_enum(ClosureRequest.Status)]
 ReferralDirection = Annotated[Referral.Direction, inline_enum(Referral.Direction)]
 ReferralStatus = Annotated[Referral.Status, inline_enum(Referral.Status)]
+Service = Annotated[ServiceAsked, inline_enum(ServiceAsked)]
+Outcome = Annotated[ReferralOutcome, inline_enum(ReferralOutcome)]
 
 router = Router(tags=["cases"])
 
@@ -399,6 +403,8 @@ class ReferralAcceptIn(Schema):
 class ReferralSendIn(Schema):
     organisation_id: Id
     referred_on: Day
+    service_asked: Service = ServiceAsked.OTHER
+    urgency: Urgency = Urgency.NORMAL
     reason: str = Note
     consent_override_reason: str = Field(
         "",
@@ -589,6 +595,8 @@ def referral_send(request: HttpRequest, client_id: PathId, data: ReferralSendIn)
         referred_on=data.referred_on,
         reason=data.reason,
         consent_override_reason=data.consent_override_reason,
+        service_asked=data.service_asked,
+        urgency=data.urgency,
     )
     return Status(201, referral_row(referral))
 
@@ -651,3 +659,97 @@ def partner_referral_submit(request: HttpRequest, data: PartnerReferralIn) -> St
         person=data.person.as_person(),
     )
     return Status(201, _partner_row(referral))
+
+
+# --- referrals sent to the partner's organisation (the loop of an outgoing referral) -------------
+
+
+class SentToUsRow(Schema):
+    """A referral an office sent to the partner's organisation: only what the consent covers."""
+
+    id: int
+    code: str
+    referred_on: Day
+    answer_due_on: Day | None
+    status: ReferralStatus
+    service: str
+    urgency: str
+    age_band: str
+    sex: str
+    province: str
+    contact: str
+    office: str
+    outcome: Outcome | None
+
+
+class SentToUsPage(Schema):
+    items: list[SentToUsRow]
+    next_cursor: str | None
+
+
+class AnswerIn(Schema):
+    accept: bool
+    note: str = Field("", max_length=2000, description="Needed to decline: why.")
+
+
+class OutcomeIn(Schema):
+    outcome: Outcome
+    note: str = Field("", max_length=2000, description="What was provided, without the person's name.")
+
+
+def _sent_to_us(referral: Referral) -> dict[str, Any]:
+    facts = selectors.partner_facts(referral)
+    return {
+        "id": referral.pk,
+        "code": facts.code,
+        "referred_on": referral.referred_on,
+        "answer_due_on": referral.answer_due_on,
+        "status": referral.status,
+        "service": facts.service,
+        "urgency": facts.urgency,
+        "age_band": facts.age_band,
+        "sex": facts.sex,
+        "province": facts.province,
+        "contact": facts.contact,
+        "office": facts.office,
+        "outcome": referral.outcome or None,
+    }
+
+
+@router.get("/partner/referrals/sent-to-us", response=responses(SentToUsPage), url_name="partner_sent_to_us")
+@allow(Permission.ANSWER_REFERRALS)
+def partner_sent_to_us(request: HttpRequest, page: PageParams = Query(...)) -> dict[str, Any]:  # noqa: B008
+    """The referrals offices sent to the partner's organisation, newest first."""
+    referrals = selectors.referrals_sent_to_partner(request.user)
+    rows, cursor = cursor_page(referrals, key="referred_on", cursor=page.cursor, limit=page.limit)
+    return {"items": [_sent_to_us(r) for r in rows], "next_cursor": cursor}
+
+
+@router.post(
+    "/partner/referrals/sent-to-us/{int:referral_id}/answer",
+    response=responses(SentToUsRow),
+    auth=write_token,
+    url_name="partner_answer",
+)
+@allow(Permission.ANSWER_REFERRALS)
+def partner_answer(request: HttpRequest, referral_id: PathId, data: AnswerIn) -> dict[str, Any]:
+    """Accept a referral sent to the organisation, or decline it with the reason."""
+    referral = selectors.partner_referral_get_for(user=request.user, pk=referral_id)
+    user: Any = request.user
+    referral = services.referral_answer(actor=user, referral=referral, accept=data.accept, note=data.note)
+    return _sent_to_us(selectors.partner_referral_get_for(user=user, pk=referral.pk))
+
+
+@router.post(
+    "/partner/referrals/sent-to-us/{int:referral_id}/outcome",
+    response=responses(SentToUsRow),
+    auth=write_token,
+    url_name="partner_outcome",
+)
+@allow(Permission.ANSWER_REFERRALS)
+def partner_outcome(request: HttpRequest, referral_id: PathId, data: OutcomeIn) -> dict[str, Any]:
+    """Report what the organisation provided for a referral it accepted."""
+    referral = selectors.partner_referral_get_for(user=request.user, pk=referral_id)
+    user: Any = request.user
+    services.referral_report_outcome(actor=user, referral=referral, outcome=data.outcome, note=data.note)
+    return _sent_to_us(selectors.partner_referral_get_for(user=user, pk=referral.pk))

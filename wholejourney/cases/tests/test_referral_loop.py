@@ -162,3 +162,32 @@ def test_the_referral_letter_is_a_pdf_without_the_name_and_its_printing_is_audit
     assert SENTINEL.encode() not in response.content
     assert AuditEvent.objects.filter(action="print", object_id=str(referral.pk)).exists()
     assert _browser(cast.other_office).get(f"/referrals/{referral.pk}/letter.pdf").status_code == 404
+
+
+def test_a_partner_system_answers_and_reports_through_the_api_with_a_partner_token(
+    cast: Cast, sent: tuple[Referral, Any, Any]
+) -> None:
+    from wholejourney.api.models import ApiToken
+    from wholejourney.api.tests.conftest import Api
+    from wholejourney.api.tests.factories import token_for
+
+    referral, partner, other = sent
+    api = Api(token_for(partner, ApiToken.Scope.WRITE)[1])
+    outsider = Api(token_for(other, ApiToken.Scope.WRITE)[1])
+
+    listed = api.get("/partner/referrals/sent-to-us")
+    refused = outsider.send("POST", f"/partner/referrals/sent-to-us/{referral.pk}/answer", {"accept": True})
+    accepted = api.send("POST", f"/partner/referrals/sent-to-us/{referral.pk}/answer", {"accept": True})
+    reported = api.send(
+        "POST", f"/partner/referrals/sent-to-us/{referral.pk}/outcome", {"outcome": "partly", "note": "One week"}
+    )
+
+    assert listed.status_code == 200
+    [row] = listed.json()["items"]
+    assert (row["code"], row["province"], row["sex"]) == (f"R-KH-{referral.pk:05d}", "Battambang", "Female")
+    assert SENTINEL not in listed.content.decode()
+    assert outsider.get("/partner/referrals/sent-to-us").json()["items"] == []
+    assert refused.status_code == 404
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert reported.status_code == 200 and reported.json()["outcome"] == "partly"
+    assert Referral.objects.get(pk=referral.pk).status == Referral.Status.COMPLETED
