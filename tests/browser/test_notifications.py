@@ -38,6 +38,10 @@ def test_the_header_count_goes_up_when_an_urgent_referral_arrives_and_the_list_o
 ) -> None:
     from django.utils import timezone
 
+    polls: list[dict[str, str]] = []
+    page.on(
+        "request", lambda request: polls.append(request.headers) if "/notifications/count/" in request.url else None
+    )
     page.set_viewport_size(PHONE)
     sign_in(page, "casemanager")
     page.get_by_role("button", name="ខ្មែរ").click()
@@ -61,6 +65,8 @@ def test_the_header_count_goes_up_when_an_urgent_referral_arrives_and_the_list_o
 
     expect(bell).to_have_attribute("data-count", "1")
     assert page.evaluate("window.wjStillTheSamePage === true"), "the page was reloaded"
+    # Polls say they are the page's, not the person's: they do not keep an idle session alive.
+    assert len(polls) > 1 and all(headers.get("x-wj-background") == "1" for headers in polls)
     shoot(page, screenshot_dir, "360-km-count")
 
     bell.click()

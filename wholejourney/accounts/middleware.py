@@ -23,6 +23,9 @@ LOGIN_AT = "wj_login_at"
 SEEN_AT = "wj_seen_at"
 # Write the "last seen" stamp at most this often, so browsing does not write the session every request.
 _SEEN_RESOLUTION_SECONDS = 30
+# Sent by a page's own background polls (the header's notification count): they are not the
+# person's activity, or an open tab would never be signed out for inactivity.
+BACKGROUND_HEADER = "X-WJ-Background"
 
 
 def _redirect_to_login(request: HttpRequest) -> HttpResponse:
@@ -75,7 +78,8 @@ class SessionLimitsMiddleware:
                     _("You were signed out because you signed in more than %(hours)d hours ago. Please sign in again.")
                     % {"hours": absolute // 3600},
                 )
-            if now - seen_at >= _SEEN_RESOLUTION_SECONDS or SEEN_AT not in request.session:
+            background = request.headers.get(BACKGROUND_HEADER) == "1"
+            if not background and (now - seen_at >= _SEEN_RESOLUTION_SECONDS or SEEN_AT not in request.session):
                 request.session[SEEN_AT] = now
         return self.get_response(request)
 

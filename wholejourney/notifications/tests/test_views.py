@@ -22,7 +22,7 @@ def test_every_signed_in_page_loads_the_count_and_the_count_polls(client: HttpCl
     home = client.get("/").content.decode()
     count = client.get("/notifications/count/", headers={"HX-Request": "true"}).content.decode()
 
-    assert 'hx-get="/notifications/count/" hx-trigger="load"' in home
+    assert 'hx-get="/notifications/count/"' in home and 'hx-trigger="load"' in home
     assert 'hx-trigger="every 30s"' in count
     assert 'data-count="1"' in count
     assert ">1<" in count
@@ -130,3 +130,26 @@ def test_settings_offer_each_person_only_the_kinds_that_can_reach_them(client: H
     assert str(Kind.REFERRAL_STATUS.label) in partner_page
     assert str(Kind.URGENT_REFERRAL.label) not in partner_page and str(Kind.BREAK_GLASS.label) not in partner_page
     assert str(Kind.URGENT_REFERRAL.label) in manager_page and str(Kind.REFERRAL_STATUS.label) not in manager_page
+
+
+def test_the_background_count_does_not_keep_an_idle_session_alive(client: HttpClient, cast: Cast) -> None:
+    import time
+
+    from wholejourney.accounts.middleware import SEEN_AT
+
+    client.force_login(cast.case_manager)
+    client.get("/")
+    session = client.session
+    session[SEEN_AT] = time.time() - 29 * 60  # 29 minutes without activity
+    session.save()
+
+    polled = client.get("/notifications/count/", headers={"HX-Request": "true", "X-WJ-Background": "1"})
+
+    assert polled.status_code == 200
+    assert client.session[SEEN_AT] < time.time() - 28 * 60  # not counted as activity
+    session = client.session
+    session[SEEN_AT] = time.time() - 31 * 60
+    session.save()
+    after = client.get("/notifications/count/", headers={"HX-Request": "true", "X-WJ-Background": "1"})
+    assert after.status_code != 200  # the next poll after 30 idle minutes signs the person out
+    assert client.get("/notifications/").status_code == 302
