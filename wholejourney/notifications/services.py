@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,32 +99,42 @@ def notify(
                 "user_id", flat=True
             )
         )
-    created: list[Notification] = []
-    queued = False  # a message for the worker (the worker is woken only then)
+    told_before = set(
+        Notification.objects.filter(event_key=event_key, recipient_id__in=list(people)).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    rows = []
     for pk, user in sorted(people.items()):
-        delivery = Delivery.AT_ONCE if pk in on_duty else chosen.get(pk, DEFAULT_DELIVERY.get(kind, Delivery.APP_ONLY))
-        if not user.email:
-            delivery = Delivery.APP_ONLY
-        try:
-            with transaction.atomic():
-                note = Notification.objects.create(
-                    recipient=user,
-                    kind=kind,
-                    office_id=office_id,
-                    target_type=target_type,
-                    target_id=target.pk,
-                    event_key=event_key,
-                    urgent=urgent,
-                    delivery=delivery,
-                )
-        except IntegrityError:
+        if pk in told_before:
             continue  # already told of this event
-        created.append(note)
-        if delivery == Delivery.AT_ONCE:
-            Outbox.objects.create(
-                channel=Outbox.Channel.EMAIL, recipient=user, notifications=[note.pk], event_key=f"email:{note.pk}"
+        delivery = Delivery.AT_ONCE if pk in on_duty else chosen.get(pk, DEFAULT_DELIVERY.get(kind, Delivery.APP_ONLY))
+        rows.append(
+            Notification(
+                recipient=user,
+                kind=kind,
+                office_id=office_id,
+                target_type=target_type,
+                target_id=target.pk,
+                event_key=event_key,
+                urgent=urgent,
+                delivery=delivery if user.email else Delivery.APP_ONLY,
             )
-            queued = True
+        )
+    # One insert for everyone (a referral tells a whole office's intake staff), and one for the emails.
+    created = Notification.objects.bulk_create(rows)
+    emails = [
+        Outbox(
+            channel=Outbox.Channel.EMAIL,
+            recipient_id=note.recipient_id,
+            notifications=[note.pk],
+            event_key=f"email:{note.pk}",
+        )
+        for note in created
+        if note.delivery == Delivery.AT_ONCE
+    ]
+    Outbox.objects.bulk_create(emails)
+    queued = bool(emails)  # a message for the worker (the worker is woken only then)
     if created and office_id is not None and OfficeWebhook.objects.filter(office_id=office_id, is_active=True).exists():
         Outbox.objects.get_or_create(
             event_key=f"webhook:{event_key}"[:120],

@@ -149,3 +149,22 @@ def test_old_notifications_are_purged_after_90_days(cast: Cast) -> None:
     services.notifications_purge(now=later)
 
     assert Notification.objects.count() == 0
+
+
+def test_an_event_costs_about_one_query_per_person_told(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wholejourney.accounts.roles import Role
+    from wholejourney.core.tests.factories import make_user
+
+    with CaptureQueriesContext(connection) as few:
+        make_referral(cast.case_manager, urgency=Urgency.EMERGENCY)
+    for n in range(20):
+        make_user(Role.CASE_MANAGER, office=cast.kh, username=f"more{n}", email=f"more{n}@example.org")
+    with CaptureQueriesContext(connection) as many:
+        make_referral(cast.case_manager, urgency=Urgency.EMERGENCY)
+
+    assert Notification.objects.filter(urgent=True).count() == 3 + 23
+    # Each person's access is asked of the referral's own selector (one query each); the writes are shared.
+    assert len(many.captured_queries) - len(few.captured_queries) <= 20
