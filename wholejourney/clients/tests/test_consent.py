@@ -118,7 +118,7 @@ def test_referral_page_refuses_without_consent_and_says_why(cast: Cast) -> None:
     browser = signed_in(cast.case_manager)
     response = browser.post(
         reverse("cases:referral_send", kwargs={"pk": client.pk}),
-        {"organisation": partner.pk, "referred_on": DAY.isoformat()},
+        {"organisation": partner.pk, "referred_on": DAY.isoformat(), "service_asked": "other", "urgency": "normal"},
     )
     assert response.status_code in (200, 400)
     assert "has not agreed to share information with Legal aid" in response.content.decode()
