@@ -217,3 +217,37 @@ def test_erasing_the_client_shreds_its_documents(cast: Cast, media: Path) -> Non
     document.refresh_from_db()
     with pytest.raises(Exception):  # noqa: B017,PT011 (no key, no file)
         services.document_open(actor=cast.director, document=document)
+
+
+@pytest.mark.django_db
+def test_upload_pages_still_check_the_csrf_token(cast: Cast, media: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = make_client(cast.case_manager)
+    browser = HttpClient(enforce_csrf_checks=True)
+    browser.force_login(cast.case_manager)
+    for name, data in (
+        ("documents:list", {"kind": "court", "file": SimpleUploadedFile("a.pdf", pdf_with(b"x"))}),
+        ("clients:consent", {"kind": "services", "given_on": "2024-01-01", "how_given": "signed"}),
+    ):
+        response = browser.post(reverse(name, kwargs={"pk": client.pk}), data)
+        assert response.status_code == 403
+    assert not Document.objects.exists() and not client.consents.exists()
+
+
+@pytest.mark.django_db
+def test_upload_larger_than_the_limit_is_refused_on_the_page_and_not_kept(
+    cast: Cast, media: Path, settings: object
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.WJ_DOCUMENT_MAX_BYTES = 1000  # type: ignore[attr-defined]
+    client = make_client(cast.case_manager)
+    upload = SimpleUploadedFile("big.pdf", pdf_with(bytes(5000)), content_type="application/pdf")
+    response = signed_in(cast.case_manager).post(
+        reverse("documents:list", kwargs={"pk": client.pk}), {"file": upload, "kind": "court"}
+    )
+    assert response.status_code == 400
+    assert "larger than" in response.content.decode()
+    assert not Document.objects.exists()
+    assert not [path for path in media.rglob("*") if path.is_file()]
