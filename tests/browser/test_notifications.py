@@ -90,3 +90,21 @@ def test_the_header_count_goes_up_when_an_urgent_referral_arrives_and_the_list_o
     shoot(page, screenshot_dir, "1280-en-settings")
     assert axe_violations(page) == []
     assert console.csp_violations() == []
+
+
+def test_the_director_puts_a_case_manager_on_duty_on_a_phone(
+    page: Any, partner: None, console: Console, screenshot_dir: Path
+) -> None:
+    page.set_viewport_size(PHONE)
+    sign_in(page, "director")
+    page.get_by_role("button", name="ខ្មែរ").click()
+    expect(page.locator("html")).to_have_attribute("lang", "km")
+    page.goto("/notifications/")
+    page.locator("main a[href='/notifications/duty/']").click()
+    row = page.locator("tr", has_text="Sophea Chan")
+    row.get_by_role("button").click()
+    expect(page.locator(".message")).to_be_visible()
+    expect(page.locator("tr", has_text="Sophea Chan").locator("td").nth(1)).not_to_have_text("No")
+    shoot(page, screenshot_dir, "360-km-duty")
+    assert axe_violations(page) == []
+    assert console.csp_violations() == []
