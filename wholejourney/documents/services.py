@@ -132,6 +132,20 @@ def document_open(*, actor: User, document: Document, preview: bool = False) -> 
     return name, document.content_type, content
 
 
+def document_delete(*, actor: User, document: Document) -> None:
+    """Take a document off the record for good (a file put on the wrong client, a photo that should
+    not be kept): the row and its files go, the audit trail keeps that it was there and who removed it."""
+    client = document.client
+    if client.erased_at is not None or not may_upload(actor, client):
+        raise PermissionDenied
+    names = [n for n in (document.stored_name, document.preview_name) if n]
+    with transaction.atomic():
+        pk = document.pk
+        Document.objects.filter(pk=pk).delete()
+        audit_record(actor=actor, action=AuditEvent.Action.DELETE, target=client, changed_fields=[f"document:{pk}"])
+        transaction.on_commit(lambda: _delete_stored(names))
+
+
 def documents_delete_for_erasure(client: Client) -> int:
     """Delete every document of a client being erased, rows and files (the caller checks the
     approval and audits the erasure). Returns how many."""

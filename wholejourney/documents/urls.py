@@ -8,4 +8,5 @@ urlpatterns = [
     path("clients/<int:pk>/documents/", views.document_list, name="list"),
     path("documents/<int:pk>/download/", views.download, name="download"),
     path("documents/<int:pk>/preview/", views.preview, name="preview"),
+    path("documents/<int:pk>/delete/", views.delete, name="delete"),
 ]

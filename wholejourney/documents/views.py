@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
 from wholejourney.accounts.permissions import Permission, requires
 from wholejourney.clients import services as client_services
@@ -73,6 +74,7 @@ def _document_list(request: AuthedHttpRequest, pk: int, handler: InMemoryDocumen
         "section": "documents",
         "documents": selectors.documents_of(client),
         "form": form if may_upload else None,
+        "may_delete": may_upload,
     }
     return render(request, "documents/documents.html", context, status=400 if form.errors else 200)
 
@@ -97,3 +99,15 @@ def preview(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         raise Http404 from exc
     return _file_response(name, content_type, content, attachment=False)
+
+
+@requires(Permission.VIEW_CLIENTS)
+@require_POST
+def delete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    document = selectors.document_get_for(user=request.user, pk=pk)
+    try:
+        services.document_delete(actor=request.user, document=document)
+    except PermissionDenied as exc:
+        raise Http404 from exc
+    messages.success(request, _("The document is deleted."))
+    return redirect("documents:list", pk=document.client_id)

@@ -251,3 +251,24 @@ def test_upload_larger_than_the_limit_is_refused_on_the_page_and_not_kept(
     assert "larger than" in response.content.decode()
     assert not Document.objects.exists()
     assert not [path for path in media.rglob("*") if path.is_file()]
+
+
+@pytest.mark.django_db
+def test_delete_a_document_put_on_the_wrong_record(
+    cast: Cast, media: Path, django_capture_on_commit_callbacks: object
+) -> None:
+    client = make_client(cast.case_manager)
+    document = services.document_upload(actor=cast.case_manager, client=client, kind="identity", content=gps_jpeg())
+    url = reverse("documents:delete", kwargs={"pk": document.pk})
+    assert signed_in(cast.me_officer).post(url).status_code == 404
+    assert signed_in(cast.other_office).post(url).status_code == 404
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        response = signed_in(cast.colleague).post(url)
+
+    assert response.status_code == 302
+    assert not Document.objects.exists()
+    assert not [path for path in media.rglob("*") if path.is_file()]
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.DELETE, actor_username="colleague", changed_fields=[f"document:{document.pk}"]
+    ).exists()
