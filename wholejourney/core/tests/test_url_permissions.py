@@ -143,6 +143,7 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "erasure:decide": document_factories.kh_erasure_request,
     "documents:download": document_factories.kh_document,
     "documents:preview": document_factories.kh_document,
+    "documents:delete": document_factories.kh_document,
     "tables:saved": table_factories.kh_saved_table,
     "tables:saved_edit": table_factories.kh_saved_table,
     "tables:saved_delete": table_factories.kh_saved_table,
