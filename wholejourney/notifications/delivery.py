@@ -227,6 +227,8 @@ def _send_webhook(row: Outbox) -> bool:
     hook = OfficeWebhook.objects.filter(office_id=row.office_id, is_active=True).first()
     if hook is None:
         return False
+    if not hook.url.startswith(("https://", "http://")):
+        raise DeliveryFailed("scheme")  # never file:// or another scheme urllib would open
     body = webhook_body(row)
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 (an https or http URL the office's administrator set)
@@ -241,8 +243,6 @@ def _send_webhook(row: Outbox) -> bool:
             "X-WholeJourney-Signature": "sha256=" + signature(hook.secret, timestamp, body),
         },
     )
-    if not hook.url.startswith(("https://", "http://")):
-        raise DeliveryFailed("scheme")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         if not 200 <= response.status < 300:
             raise DeliveryFailed(str(response.status))
