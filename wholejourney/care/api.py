@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django.db import models
 from django.http import HttpRequest
@@ -25,10 +25,8 @@ from wholejourney.api.pagination import decode_cursor, next_cursor
 from wholejourney.api.schemas import Day, Id, PageParams, PathId, decimal_rules, inline_enum
 from wholejourney.care import services
 from wholejourney.care.models import (
-    EconomicServiceKind,
     EducationLevel,
     EducationSupport,
-    LegalServiceKind,
     Modality,
     SessionFormat,
     Visit,
@@ -37,8 +35,15 @@ from wholejourney.care.permissions import areas_of
 from wholejourney.care.selectors import TIMELINE_KINDS, TimelineKind, TimelinePosition, timeline_records, timeline_rows
 from wholejourney.clients import selectors as client_selectors
 from wholejourney.clients.api import client_for
+from wholejourney.options.api_types import option_code
 
 VisitMode = Annotated[Visit.Mode, inline_enum(Visit.Mode)]
+if TYPE_CHECKING:
+    LegalServiceKindCode = str
+    EconomicServiceKindCode = str
+else:
+    LegalServiceKindCode = option_code("legal_service_kind")
+    EconomicServiceKindCode = option_code("economic_service_kind")
 EducationKind = Annotated[EducationSupport.Kind, inline_enum(EducationSupport.Kind)]
 
 router = Router(tags=["care"])
@@ -125,7 +130,8 @@ class VisitIn(Schema):
 
 
 class LegalServiceIn(Schema):
-    kind: LegalServiceKind
+    # A built-in kind or one administrators added (wholejourney.options).
+    kind: LegalServiceKindCode
     provided_on: Day
     note: str = Note
 
@@ -139,7 +145,7 @@ class EducationIn(Schema):
 
 
 class EconomicServiceIn(Schema):
-    kind: EconomicServiceKind
+    kind: EconomicServiceKindCode
     provided_on: Day
     amount: Annotated[Decimal, *decimal_rules(digits=12, places=2, minimum=0)] | None = None
     amount_usd: Annotated[Decimal, *decimal_rules(digits=10, places=2, minimum=0)] | None = None

@@ -7,6 +7,7 @@ Staff type on phones, often with a Khmer keyboard: dates, minutes and amounts ac
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, cast
 
@@ -35,6 +36,7 @@ from wholejourney.care.models import (
 )
 from wholejourney.clients.models import Client
 from wholejourney.core.forms import DayField, ascii_digits
+from wholejourney.options.selectors import choices as option_choices
 from wholejourney.partners.models import Organisation
 
 
@@ -173,8 +175,16 @@ class TreatmentPlanEndForm(forms.Form):
 # --- legal -----------------------------------------------------------------------------------
 
 
+def _kinds(list_id: str) -> Callable[[], list[tuple[str, Any]]]:
+    """The kinds a form offers, read when it is shown: the built-in ones, then those
+    administrators added (wholejourney.options)."""
+    return lambda: [("", "---------"), *option_choices(list_id)]
+
+
 class LegalServiceForm(forms.Form):
-    kind = field_of(LegalService, "kind")
+    kind = forms.ChoiceField(
+        label=capfirst(LegalService._meta.get_field("kind").verbose_name), choices=_kinds("legal_service_kind")
+    )
     provided_on = field_of(LegalService, "provided_on", happened=True)
     note = _textarea(LegalService, "note")
 
@@ -223,7 +233,9 @@ class _AmountsForm(forms.Form):
 
 
 class EconomicServiceForm(_AmountsForm):
-    kind = field_of(EconomicService, "kind")
+    kind = forms.ChoiceField(
+        label=capfirst(EconomicService._meta.get_field("kind").verbose_name), choices=_kinds("economic_service_kind")
+    )
     provided_on = field_of(EconomicService, "provided_on", happened=True)
     amount = AmountField(required=False, help_text=_("For a grant or materials."))
     amount_usd = AmountField(label=_("Amount in USD"), required=False)

@@ -248,12 +248,14 @@ class LegalServiceKind(models.TextChoices):
 
 class LegalService(ClientRecord):
     kind = models.CharField(_("service"), max_length=24, choices=LegalServiceKind.choices)
+    # An option administrators added to the kinds (wholejourney.options); `kind` is its category.
+    kind_option = models.CharField(_("service (added option)"), max_length=32, blank=True)
     provided_on = models.DateField(_("date"))
     note = EncryptedTextField(_("notes"), blank=True)
 
     class Privacy:
         identifying = ["note"]
-        plain = ["id", "row_id", "client", "case", "recorded_by", "kind", "provided_on"]
+        plain = ["id", "row_id", "client", "case", "recorded_by", "kind", "kind_option", "provided_on"]
 
     class Meta:
         indexes = [models.Index(fields=["client", "provided_on"], name="legalservice_client_day_idx")]
@@ -429,6 +431,8 @@ BUSINESS_COACHING = frozenset({EconomicServiceKind.BUSINESS_COACHING, EconomicSe
 
 class EconomicService(ClientRecord):
     kind = models.CharField(_("service"), max_length=32, choices=EconomicServiceKind.choices)
+    # An option administrators added to the kinds (wholejourney.options); `kind` is its category.
+    kind_option = models.CharField(_("service (added option)"), max_length=32, blank=True)
     provided_on = models.DateField(_("date"))
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2, null=True, blank=True)
     amount_usd = models.DecimalField(_("amount in USD"), max_digits=10, decimal_places=2, null=True, blank=True)
@@ -436,7 +440,10 @@ class EconomicService(ClientRecord):
 
     class Privacy:
         identifying = ["note"]
-        plain = ["id", "row_id", "client", "case", "recorded_by", "kind", "provided_on", "amount", "amount_usd"]
+        plain = [
+            "id", "row_id", "client", "case", "recorded_by", "kind", "kind_option", "provided_on", "amount",
+            "amount_usd",
+        ]  # fmt: skip
 
     class Meta:
         indexes = [models.Index(fields=["client", "provided_on"], name="economic_client_day_idx")]

@@ -26,7 +26,6 @@ from wholejourney.care.models import (
     CounselingSession,
     Domain,
     EconomicService,
-    EconomicServiceKind,
     EducationSupport,
     Employment,
     LegalCase,
@@ -43,6 +42,7 @@ from wholejourney.care.models import (
 from wholejourney.cases.models import Case
 from wholejourney.clients.models import Client
 from wholejourney.core.dates import shown
+from wholejourney.options.selectors import resolve as resolve_option
 from wholejourney.partners.models import Organisation
 
 
@@ -312,10 +312,28 @@ def legal_service_record(
     *, actor: User, client: Client, kind: str, provided_on: datetime.date, note: str = "", case: Case | None = None
 ) -> LegalService:
     _require(actor, Permission.RECORD_LEGAL, client)
+    # A kind administrators added (wholejourney.options) is kept beside its reporting category.
+    kind, kind_option = _option_kind("legal_service_kind", kind)
     case = _case_of(client, case, provided_on)
-    service = LegalService(client=client, case=case, recorded_by=actor, kind=kind, provided_on=provided_on, note=note)
+    service = LegalService(
+        client=client,
+        case=case,
+        recorded_by=actor,
+        kind=kind,
+        kind_option=kind_option,
+        provided_on=provided_on,
+        note=note,
+    )
     provided_check(service)
     return _save(actor, service)
+
+
+def _option_kind(list_id: str, code: str) -> tuple[str, str]:
+    """(category, option) of a kind: a built-in one, or one administrators added and still offer."""
+    try:
+        return resolve_option(list_id, code)
+    except ValidationError as exc:
+        raise ValidationError({"kind": _("Choose the service.")}) from exc
 
 
 def provided_check(record: LegalService | EducationSupport) -> None:
@@ -446,14 +464,14 @@ def economic_service_record(
     case: Case | None = None,
 ) -> EconomicService:
     _require(actor, Permission.RECORD_ECONOMIC, client)
-    if kind not in EconomicServiceKind.values:
-        raise ValidationError({"kind": _("Choose the service.")})
+    kind, kind_option = _option_kind("economic_service_kind", kind)
     case = _case_of(client, case, provided_on)
     service = EconomicService(
         client=client,
         case=case,
         recorded_by=actor,
         kind=kind,
+        kind_option=kind_option,
         provided_on=provided_on,
         amount=amount,
         amount_usd=amount_usd,

@@ -18,12 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import (
     Domain,
-    EconomicServiceKind,
     EducationLevel,
     EducationSupport,
     LegalCase,
     LegalMilestone,
-    LegalServiceKind,
     Modality,
     SessionFormat,
     TfCbtComponent,
@@ -324,7 +322,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _ref("service_ref", _("Your id for the service.")),
             CASE_LINK,
-            _choice("kind", LegalServiceKind.choices, _("The service.")),
+            _choice("kind", LiveChoices("legal_service_kind"), _("The service.")),
             _date("provided_on", _("Day.")),
             _text("note", NOTE, 4000, identifying=True),
         ),
@@ -388,7 +386,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _ref("service_ref", _("Your id for the service.")),
             CASE_LINK,
-            _choice("kind", EconomicServiceKind.choices, _("The service.")),
+            _choice("kind", LiveChoices("economic_service_kind"), _("The service.")),
             _date("provided_on", _("Day.")),
             Column("amount", DECIMAL, _("Amount in the office currency."), low=0, high=10**10),
             Column("amount_usd", DECIMAL, _("Amount in US dollars."), low=0, high=10**8),

@@ -330,6 +330,17 @@ def _client_record(**columns: str) -> Builder:
     return build
 
 
+def _with_option_kind(list_id: str, build: Builder) -> Builder:
+    """A record whose kind may be one administrators added: kept beside its reporting category."""
+
+    def with_option(loader: LoadState, v: Values, existing: Any) -> Record:
+        record = build(loader, v, existing)
+        record["kind"], record["kind_option"] = resolve_option(list_id, record["kind"])
+        return record
+
+    return with_option
+
+
 def build_legal_milestone(loader: LoadState, v: Values, existing: Any) -> Record:
     owner = loader.owners["legal_cases"][v["legal_case_ref"]]
     return {
@@ -649,7 +660,9 @@ BUILDERS: dict[str, Builder] = {
     "cases": build_case,
     "foster_families": build_foster_family,
     "placements": build_placement,
-    "legal_services": _client_record(kind="kind", provided_on="provided_on", note="note"),
+    "legal_services": _with_option_kind(
+        "legal_service_kind", _client_record(kind="kind", provided_on="provided_on", note="note")
+    ),
     "legal_cases": _client_record(
         kind="kind",
         court="court",
@@ -664,8 +677,9 @@ BUILDERS: dict[str, Builder] = {
     "education": _client_record(
         level="level", kind="kind", provided_on="provided_on", school_year="school_year", outcome="outcome"
     ),
-    "economic_services": _client_record(
-        kind="kind", provided_on="provided_on", amount="amount", amount_usd="amount_usd", note="note"
+    "economic_services": _with_option_kind(
+        "economic_service_kind",
+        _client_record(kind="kind", provided_on="provided_on", amount="amount", amount_usd="amount_usd", note="note"),
     ),
     "trainings": build_training,
     "stipends": build_stipend,

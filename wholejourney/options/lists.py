@@ -14,6 +14,7 @@ from django.db.models import TextChoices
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.care.models import EconomicServiceKind, LegalServiceKind
 from wholejourney.partners.models import OrganisationKind
 
 
@@ -34,6 +35,18 @@ LISTS: dict[str, OptionList] = {
             _("Kinds of partner organisation"),
             OrganisationKind,
             (("partners.Organisation", "kind_option"),),
+        ),
+        OptionList(
+            "legal_service_kind",
+            _("Legal and protection services"),
+            LegalServiceKind,
+            (("care.LegalService", "kind_option"),),
+        ),
+        OptionList(
+            "economic_service_kind",
+            _("Economic-empowerment services"),
+            EconomicServiceKind,
+            (("care.EconomicService", "kind_option"),),
         ),
     )
 }

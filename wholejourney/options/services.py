@@ -17,7 +17,7 @@ from wholejourney.audit.models import AuditEvent
 from wholejourney.audit.services import audit_record
 from wholejourney.options.lists import LISTS
 from wholejourney.options.models import Option
-from wholejourney.options.selectors import uses_of
+from wholejourney.options.selectors import LiveChoices, uses_of
 
 
 def may_manage_options(user: User) -> bool:
@@ -65,6 +65,7 @@ def option_add(*, actor: User, list_id: str, code: str, label_en: str, label_km:
             target=option,
             changed_fields=["list_id", "code", "label_en", "label_km", "category"],
         )
+        transaction.on_commit(LiveChoices.forget_all)
     return option
 
 
@@ -78,6 +79,7 @@ def option_rename(*, actor: User, option: Option, label_en: str, label_km: str) 
         audit_record(
             actor=actor, action=AuditEvent.Action.CHANGE, target=option, changed_fields=["label_en", "label_km"]
         )
+        transaction.on_commit(LiveChoices.forget_all)
     return option
 
 
@@ -88,6 +90,7 @@ def option_retire(*, actor: User, option: Option, retired: bool = True) -> Optio
     with transaction.atomic():
         option.save(update_fields=["retired_at", "updated_at"])
         audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=option, changed_fields=["retired_at"])
+        transaction.on_commit(LiveChoices.forget_all)
     return option
 
 
@@ -104,3 +107,4 @@ def option_delete(*, actor: User, option: Option) -> None:
             changed_fields=[f"list_id:{option.list_id}", f"code:{option.code}"],
         )
         option.delete()
+        transaction.on_commit(LiveChoices.forget_all)

@@ -5,6 +5,7 @@ template, and a record with it is counted in the report under its category."""
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -15,7 +16,12 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from wholejourney.accounts.roles import Role
+from wholejourney.api.models import ApiToken
+from wholejourney.api.tests.conftest import Api
+from wholejourney.api.tests.factories import token_for
 from wholejourney.audit.models import AuditEvent
+from wholejourney.care.models import EconomicService, LegalService
+from wholejourney.care.tests.records import client_in_care, days_ago, staff
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
 from wholejourney.imports import cells, tasks
@@ -24,8 +30,18 @@ from wholejourney.imports.models import ImportRun
 from wholejourney.imports.template import EXAMPLES, template_workbook, write_workbook
 from wholejourney.options import selectors, services
 from wholejourney.options.models import Option
+from wholejourney.options.selectors import LiveChoices
 from wholejourney.partners.models import Organisation, OrganisationKind
 from wholejourney.reporting.registry import Period, get_metric
+
+
+@pytest.fixture(autouse=True)
+def fresh_lists() -> Iterator[None]:
+    """The import format's lists are read again in each test, and after it (its options are gone)."""
+    LiveChoices.forget_all()
+    yield
+    LiveChoices.forget_all()
+
 
 UNION = {"code": "womens_union", "label_en": "Women's union", "label_km": "សហភាពនារី", "category": "ngo"}
 
@@ -138,7 +154,6 @@ def test_the_partner_form_shows_added_kinds_in_khmer(client: HttpClient, cast: C
 def test_the_import_template_and_an_import_accept_an_added_kind(cast: Cast) -> None:
     add_union(cast)
     column = next(sheet for sheet in fmt.SHEETS if sheet.name == "partners").by_name["org_Type"]
-    column.choices._read_at = -1e9  # type: ignore[attr-defined]  # read the list again now
 
     buffer = BytesIO()
     template_workbook(buffer)
@@ -174,8 +189,6 @@ def test_the_option_pages_are_for_global_administrators_only(client: HttpClient,
 
 def test_an_office_workbook_with_an_added_kind_imports_under_its_category(cast: Cast, tmp_path: Path) -> None:
     add_union(cast)
-    column = next(sheet for sheet in fmt.SHEETS if sheet.name == "partners").by_name["org_Type"]
-    column.choices._read_at = -1e9  # type: ignore[attr-defined]  # read the list again now
     rows = copy.deepcopy(EXAMPLES)
     rows["partners"][0]["org_Type"] = "សហភាពនារី"  # the Khmer label
     path = tmp_path / "office.xlsx"
@@ -186,3 +199,55 @@ def test_an_office_workbook_with_an_added_kind_imports_under_its_category(cast: 
     assert run.status == ImportRun.Status.SUCCEEDED, tasks.problems_shown(run)
     imported = Organisation.objects.get(name=rows["partners"][0]["org_Name"])
     assert (imported.kind, imported.kind_option) == ("ngo", "womens_union")
+
+
+# --- kinds of service: the form, the API and its schema, the report ------------------------------------------
+
+SAVINGS = {"code": "savings_group", "label_en": "Savings group start-up", "label_km": "ការចាប់ផ្តើមក្រុមសន្សំ",
+           "category": "business_grant"}  # fmt: skip
+
+
+def test_an_added_kind_of_service_is_offered_by_the_form_and_counted_under_its_category(
+    client: HttpClient, cast: Cast
+) -> None:
+    services.option_add(actor=cast.admin, list_id="economic_service_kind", **SAVINGS)
+    patient, case = client_in_care(cast)
+    officer = staff(cast, Role.ECONOMIC_OFFICER, username="econ")
+    client.force_login(officer)
+
+    page = client.get(f"/clients/{patient.pk}/care/economic/new/").content.decode()
+    response = client.post(
+        f"/clients/{patient.pk}/care/economic/new/",
+        {"kind": "savings_group", "provided_on": days_ago(10).strftime("%d/%m/%Y"), "amount": "100", "amount_usd": ""},
+    )
+
+    assert '<option value="savings_group">Savings group start-up</option>' in page
+    assert response.status_code == 302, response.content.decode()[:2000]
+    service = EconomicService.objects.get()
+    assert (service.kind, service.kind_option) == ("business_grant", "savings_group")
+    period = Period(days_ago(30), days_ago(0))
+    assert get_metric("small_business_support").compute(period, cast.kh).value == 1
+
+
+def test_the_api_documents_and_accepts_an_added_kind_of_legal_service(cast: Cast) -> None:
+    services.option_add(
+        actor=cast.admin, list_id="legal_service_kind", code="land_title", label_en="Land title obtained",
+        label_km="បានទទួលប្លង់ដី", category="other",
+    )  # fmt: skip
+    patient, case = client_in_care(cast)
+    lawyer = staff(cast, Role.LEGAL_OFFICER, username="lawyer")
+    writer = Api(token_for(lawyer, ApiToken.Scope.WRITE)[1])
+
+    schema = writer.get("/openapi.json").json()
+    recorded = writer.post(
+        f"/clients/{patient.pk}/legal-services", {"kind": "land_title", "provided_on": str(days_ago(5))}
+    )
+    refused = writer.post(
+        f"/clients/{patient.pk}/legal-services", {"kind": "no_such_kind", "provided_on": str(days_ago(5))}
+    )
+
+    assert "land_title" in schema["components"]["schemas"]["LegalServiceIn"]["properties"]["kind"]["enum"]
+    assert recorded.status_code == 201, recorded.content
+    assert refused.status_code == 422 and list(refused.json()["error"]["fields"]) == ["kind"]
+    assert LegalService.objects.get().kind_option == "land_title"
+    assert get_metric("legal_support").compute(Period(days_ago(30), days_ago(0)), cast.kh).value == 1
