@@ -31,9 +31,11 @@ from wholejourney.core.models import Office
 from wholejourney.reporting.registry import MetricResult, Period, Sections, metric, run_periods, shared
 
 
-def _of(model: type[Model], office: Office | None, client_path: str = "client") -> QuerySet[Any]:
+def _of(model: type[Model], office: Office | None, case_path: str = "case") -> QuerySet[Any]:
+    """The office's records: those made in its cases. A client transferred to another office
+    (cases.transfers) counts in each office for the months the client was there."""
     records = model._default_manager.all()
-    return records.filter(**{f"{client_path}__office": office}) if office else records
+    return records.filter(**{f"{case_path}__office": office}) if office else records
 
 
 def _dated(field: str, period: Period) -> Q:
@@ -386,7 +388,7 @@ def _legal_case_figure(period: Period, office: Office | None, figure: str) -> Me
     definition=_("Distinct clients whose court case had a verdict dated in the period."),
 )
 def verdicts(period: Period, office: Office | None) -> MetricResult:
-    milestones = _of(LegalMilestone, office, "legal_case__client").filter(
+    milestones = _of(LegalMilestone, office, "legal_case__case").filter(
         _dated("happened_on", period), kind=LegalMilestone.Kind.VERDICT
     )
     return _clients(milestones, "legal_case__client")

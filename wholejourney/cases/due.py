@@ -14,8 +14,13 @@ from django.utils.translation import gettext, gettext_lazy
 
 from wholejourney.accounts.permissions import has_permission, permissions_of
 from wholejourney.accounts.roles import Permission
-from wholejourney.cases.models import Case, CaseStatus, Referral, Urgency
-from wholejourney.cases.selectors import closures_to_approve, incoming_referrals_for, referrals_of_partner
+from wholejourney.cases.models import Case, CaseStatus, Referral, Transfer, Urgency
+from wholejourney.cases.selectors import (
+    closures_to_approve,
+    incoming_referrals_for,
+    referrals_of_partner,
+    transfers_visible_to,
+)
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core.due import (
     DueCount,
@@ -112,7 +117,34 @@ def outgoing_referrals(user: Any, today: datetime.date, limit: int) -> DueCount:
     return counted(outgoing_to_follow(user, today), limit, item)
 
 
+def _decides_transfers(user: Any) -> bool:
+    return has_permission(user, Permission.APPROVE_CLOSURE)
+
+
+def transfers_to_decide(user: Any, today: datetime.date, limit: int) -> DueCount:
+    """Transfers waiting for this director: to approve as the sending office, to accept as the
+    receiving one."""
+    waiting = transfers_visible_to(user).filter(
+        Q(status=Transfer.Status.REQUESTED, from_office_id=user.office_id)
+        | Q(status=Transfer.Status.APPROVED, to_office_id=user.office_id)
+    )
+    return counted(
+        waiting,
+        limit,
+        lambda transfer: DueItem(
+            kind="transfers",
+            when=transfer.requested_at.date(),
+            subject=transfer.client_code,
+            detail=gettext("Transfer %(from)s → %(to)s to decide")
+            % {"from": transfer.from_office.code, "to": transfer.to_office.code},
+            url=reverse("cases:transfer_list") + f"#transfer-{transfer.pk}",
+            waiting=True,
+        ),
+    )
+
+
 register(DueKind("referrals", gettext_lazy("New referrals"), 10, _takes_referrals, new_referrals))
+register(DueKind("transfers", gettext_lazy("Transfers to decide"), 25, _decides_transfers, transfers_to_decide))
 register(DueKind("outgoing_referrals", gettext_lazy("Referrals to partners"), 15, _takes_referrals, outgoing_referrals))
 register(DueKind("closures", gettext_lazy("Closures to approve"), 20, _decides_closures, closures))
 

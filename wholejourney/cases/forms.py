@@ -25,6 +25,7 @@ from wholejourney.cases.models import (
 from wholejourney.clients.forms import StaffChoiceField
 from wholejourney.clients.models import Client
 from wholejourney.core.forms import DayField, no_future_dates
+from wholejourney.core.models import Office
 from wholejourney.partners.models import Organisation
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -333,3 +334,21 @@ class PartnerOutcomeForm(forms.Form):
 
     outcome = forms.ChoiceField(label=_("Outcome"), choices=ReferralOutcome.choices, widget=forms.RadioSelect)
     note = _text(_("What was provided"), help_text=_("Without the person's name."))
+
+
+class TransferRequestForm(forms.Form):
+    """Ask to hand the client to another of the organisation's offices."""
+
+    to_office = forms.ModelChoiceField(
+        label=_("To the office"), queryset=Office.objects.none(), error_messages={"required": _("Choose the office.")}
+    )
+    reason = _text(_("Why"), required=True, help_text=_("For example: repatriated, or the family moved."))
+
+    def __init__(self, *args: Any, offices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["to_office"].queryset = offices  # type: ignore[attr-defined]
+
+
+class TransferDecisionForm(forms.Form):
+    note = _text(_("Note"), rows=2, help_text=_("Needed to decline."))
+    effective_on = DayField(label=_("Moved on"), required=False, help_text=_("Leave empty for today."))

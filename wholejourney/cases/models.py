@@ -40,6 +40,7 @@ class CaseStatus(models.TextChoices):
 class ClosureReason(models.TextChoices):
     GOALS_ACHIEVED = "goals_achieved", _("Goals achieved (wholeness reached)")
     TRANSFERRED = "transferred", _("Transferred to another organisation")
+    OFFICE_TRANSFER = "office_transfer", _("Transferred to another of our offices")
     MOVED_AWAY = "moved_away", _("Moved away")
     DECLINED_SERVICES = "declined_services", _("Declined further services")
     LOST_CONTACT = "lost_contact", _("Lost contact")
@@ -363,3 +364,62 @@ class Placement(Voidable):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.start} – {self.end or '…'}"
+
+
+class Transfer(EncryptedModel):
+    """A client handed from one office to another (repatriation, a move across a border): the
+    sending case manager asks, the sending director approves, the receiving director accepts. On
+    acceptance the client and their whole record belong to the receiving office; the sending office
+    keeps this row (code, dates, where to) and its audit trail."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the sending director")
+        APPROVED = "approved", _("Waiting for the receiving office")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="transfers")
+    client_code = models.CharField(max_length=20)  # kept for the sending office's entry
+    from_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="transfers_out")
+    to_office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="transfers_in")
+    reason = EncryptedTextField(_("reason for the transfer"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(_("note on the decision"), blank=True)
+    effective_on = models.DateField(_("effective on"), null=True, blank=True)
+    closed_case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    opened_case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Privacy:
+        identifying = ["reason", "decision_note"]
+        plain = [
+            "id", "row_id", "client", "client_code", "from_office", "to_office", "status", "requested_by",
+            "requested_at", "approved_by", "approved_at", "decided_by", "decided_at", "effective_on", "closed_case",
+            "opened_case",
+        ]  # fmt: skip
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_office=F("to_office")), name="transfer_between_two_offices"),
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(status__in=["requested", "approved"]),
+                name="transfer_one_pending_per_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk} of {self.client_code} ({self.status})"
+
+    def encryption_data_key(self) -> DataKey:
+        return self.client.data_key

@@ -26,10 +26,12 @@ from wholejourney.cases.models import (
     FosterFamily,
     Placement,
     Referral,
+    Transfer,
 )
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.core import due
+from wholejourney.core.models import Office
 from wholejourney.partners.models import Organisation
 
 # --- the caseload ----------------------------------------------------------------------------
@@ -337,3 +339,31 @@ def current_placement_of(client: Client) -> Placement | None:
 
 def open_case_of(client: Client) -> Case | None:
     return client.cases.exclude(status=CaseStatus.CLOSED).order_by("-opened_on").first()
+
+
+# --- transfers between offices ------------------------------------------------------------------
+
+
+def transfers_visible_to(user: Any) -> QuerySet[Transfer]:
+    """Transfers from or to the user's office, for its case managers and directors (a global account
+    sees all): the sending office's minimal entry of a client it no longer holds."""
+    if not (has_permission(user, Permission.MANAGE_CASES) or has_permission(user, Permission.APPROVE_CLOSURE)):
+        return Transfer.objects.none()
+    transfers = Transfer.objects.select_related(
+        "from_office", "to_office", "client__data_key", "requested_by", "approved_by", "decided_by"
+    )
+    if user.office_id is not None:
+        transfers = transfers.filter(Q(from_office_id=user.office_id) | Q(to_office_id=user.office_id))
+    return transfers.order_by("-requested_at", "-pk")
+
+
+def transfer_get_for(*, user: Any, pk: int) -> Transfer:
+    found = transfers_visible_to(user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def transfer_offices_for(client: Client) -> QuerySet[Office]:
+    """The offices a client can be transferred to: the organisation's other active offices."""
+    return Office.objects.filter(is_active=True).exclude(pk=client.office_id).order_by("code")

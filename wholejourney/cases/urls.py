@@ -1,6 +1,6 @@
 from django.urls import path
 
-from wholejourney.cases import partner_views, views
+from wholejourney.cases import partner_views, transfer_views, views
 
 app_name = "cases"
 
@@ -31,4 +31,7 @@ urlpatterns = [
         name="partner_referral_outcome",
     ),
     path("referrals/<int:pk>/letter.pdf", partner_views.referral_letter, name="referral_letter"),
+    path("transfers/", transfer_views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/decide/", transfer_views.transfer_decide, name="transfer_decide"),
+    path("clients/<int:pk>/transfer/", transfer_views.transfer_request, name="transfer_request"),
 ]

@@ -42,7 +42,7 @@ def psychosocial_improved_pct(period: Period, office: Office | None) -> MetricRe
     # first baseline and latest assessment in the period, read off one row per client.
     per_client = (
         Assessment.objects.filter(Q(kind=Assessment.Kind.BASELINE) | in_period)
-        .filter(**({"client__office": office} if office else {}))
+        .filter(**({"case__office": office} if office else {}))  # where it was made (cases.transfers)
         .annotate(
             row=Window(RowNumber(), partition_by=[F("client_id")], order_by=baseline_first),
             baseline_kind=first("kind", baseline_first),
@@ -66,7 +66,7 @@ def _survey_share(period: Period, office: Office | None, question: str) -> Metri
     answered = {"surveyed_on__gte": period.start, "surveyed_on__lte": period.end, f"{question}__isnull": False}
     surveys = EconomicSurvey.objects.filter(**answered)
     if office:
-        surveys = surveys.filter(client__office=office)
+        surveys = surveys.filter(case__office=office)
     # A client surveyed twice in the period counts once, with their latest answer: the one no later
     # answer of theirs follows.
     later = EconomicSurvey.objects.filter(client=OuterRef("client"), **answered).filter(

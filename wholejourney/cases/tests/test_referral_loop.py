@@ -73,6 +73,7 @@ def test_the_partner_sees_only_the_consented_facts_and_never_the_name(sent: tupl
     for shown in ("Shelter", "Battambang", "Female", "High"):
         assert shown in body
     assert SENTINEL not in body and SENTINEL not in portal
+    assert referral.client is not None
     assert referral.client.code not in body and "needs a safe place" not in body
 
 

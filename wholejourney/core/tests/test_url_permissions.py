@@ -105,6 +105,8 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "cases:referral_decline": lambda cast: case_factories.make_referral(cast.case_manager),
     "cases:referral_status": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
     "cases:referral_letter": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
+    "cases:transfer_request": lambda cast: case_factories.make_client(cast.case_manager),
+    "cases:transfer_decide": lambda cast: _kh_transfer(cast),
     "cases:partner_referral": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
     "cases:partner_referral_answer": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
     "cases:partner_referral_outcome": lambda cast: case_factories.make_outgoing_referral(cast.case_manager),
@@ -155,6 +157,15 @@ OBJECT_IN_KH: dict[str, Callable[[Cast], Any]] = {
     "core:record_history": lambda cast: _kh_visit(cast),
 }
 URL_KWARGS = {name: {"kind": "visit"} for name in OBJECT_IN_KH if name.startswith("core:record_")}
+
+
+def _kh_transfer(cast: Cast) -> Any:
+    """A transfer from KH to a third office (so neither side is VN, whose users are the outsiders)."""
+    from wholejourney.cases.transfers import transfer_request
+    from wholejourney.core.tests.factories import OfficeFactory
+
+    client = case_factories.make_case(cast.case_manager).client
+    return transfer_request(actor=cast.case_manager, client=client, to_office=OfficeFactory(code="TH"), reason="Moved")
 
 
 def _kh_visit(cast: Cast) -> Any:
