@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -49,7 +50,7 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
 def shell(request: AuthedHttpRequest) -> HttpResponse:
     """The one page of the field app, the same for every user of a language (cached offline)."""
     _field_worker(request)
-    response = render(request, "field/shell.html", {"strings": field_strings()})
+    response = render(request, "field/shell.html", {"strings": field_strings(), "days": settings.WJ_FIELD_PACK_DAYS})
     response["Cache-Control"] = "no-store"
     return response
 
