@@ -241,7 +241,7 @@ def _tell_the_referrer(referral: Referral, actor: User, event: str) -> None:
     recipients = [referral.submitted_by, client.case_manager if client is not None else None]
     if client is not None:
         notify(
-            kind=Kind.REFERRAL_STATUS,
+            kind=Kind.REFERRAL_ANSWERED,
             target=client,
             recipients=recipients,
             event=f"referral:{referral.pk}:{event}",

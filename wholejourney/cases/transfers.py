@@ -11,6 +11,7 @@ change: keys are per client, and offices are access boundaries within one instal
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -51,6 +52,7 @@ def transfer_request(*, actor: User, client: Client, to_office: Office, reason: 
         transfer.full_clean()
         transfer.save()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=transfer, changed_fields=["transfer"])
+        _tell(transfer, _directors(transfer.from_office), "requested", actor)
     return transfer
 
 
@@ -76,6 +78,9 @@ def transfer_approve(*, actor: User, transfer: Transfer, approve: bool, note: st
             target=locked,
             changed_fields=["approved" if approve else "declined"],
         )
+        if approve:
+            _tell(locked, _directors(locked.to_office), "approved", actor)
+        _tell(locked, [locked.requested_by], "approved" if approve else "declined", actor)
     return locked
 
 
@@ -105,6 +110,7 @@ def transfer_receive(
             locked.status = Transfer.Status.DECLINED
             locked.save()
             audit_record(actor=actor, action=AuditEvent.Action.CHANGE, target=locked, changed_fields=["declined"])
+            _tell(locked, [locked.requested_by, locked.approved_by], "declined", actor)
             return locked
         client = Client.objects.select_for_update().get(pk=locked.client_id)
         open_case = client.cases.exclude(status=CaseStatus.CLOSED).order_by("-opened_on").first()
@@ -137,7 +143,24 @@ def transfer_receive(
             target=client,
             changed_fields=[f"office:{locked.from_office.code}->{locked.to_office.code}"],
         )
+        _tell(locked, [locked.requested_by, locked.approved_by, *_directors(locked.to_office)], "accepted", actor)
     return locked
+
+
+def _tell(transfer: Transfer, recipients: Any, event: str, actor: User) -> None:
+    """The people a transfer needs next (or whose request was decided)."""
+    from wholejourney.notifications.models import Kind
+    from wholejourney.notifications.services import notify
+
+    notify(
+        kind=Kind.TRANSFER, target=transfer, recipients=recipients, event=event, actor=actor, office=transfer.to_office
+    )
+
+
+def _directors(office: Office) -> Any:
+    from wholejourney.notifications.services import staff_with
+
+    return staff_with(office.pk, Permission.APPROVE_CLOSURE)
 
 
 def _move(client: Client, case: Case, to_office: Office, day: datetime.date) -> None:

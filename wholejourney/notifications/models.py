@@ -36,6 +36,8 @@ class Kind(models.TextChoices):
     VISIT_OVERDUE = "visit_overdue", _("A visit is overdue")
     REVIEW_OVERDUE = "review_overdue", _("A care-plan review is overdue")
     CARE_PLAN_TO_DECIDE = "care_plan_to_decide", _("A care plan waits for your approval")
+    REFERRAL_ANSWERED = "referral_answered", _("A partner answered a referral sent for your client")
+    TRANSFER = "transfer", _("A transfer between offices needs you, or was decided")
 
 
 # Who is told at once, in a daily digest, or only in the app, when the person has not chosen.
@@ -50,6 +52,8 @@ DEFAULT_DELIVERY: dict[str, str] = {
     Kind.URGENT_REFERRAL: Delivery.AT_ONCE,
     Kind.REFERRAL_ASSIGNED: Delivery.AT_ONCE,
     Kind.REFERRAL_STATUS: Delivery.AT_ONCE,
+    Kind.REFERRAL_ANSWERED: Delivery.AT_ONCE,
+    Kind.TRANSFER: Delivery.AT_ONCE,
     Kind.CLOSURE_TO_DECIDE: Delivery.DIGEST,
     Kind.CLOSURE_DECIDED: Delivery.AT_ONCE,
     Kind.EXPORT_TO_DECIDE: Delivery.AT_ONCE,

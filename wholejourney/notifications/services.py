@@ -209,6 +209,8 @@ KIND_PERMISSION: dict[str, Permission] = {
     Kind.VISIT_OVERDUE: Permission.MANAGE_CASES,
     Kind.REVIEW_OVERDUE: Permission.MANAGE_CASES,
     Kind.CARE_PLAN_TO_DECIDE: Permission.MANAGE_CASES,
+    Kind.REFERRAL_ANSWERED: Permission.MANAGE_CASES,
+    Kind.TRANSFER: Permission.MANAGE_CASES,
 }
 
 

@@ -81,7 +81,16 @@ def _jobs_visible(user: Any, ids: list[int]) -> set[int]:
     return set(jobs_visible_to(user).filter(pk__in=ids).order_by().values_list("pk", flat=True))
 
 
+def _transfers_visible(user: Any, ids: list[int]) -> set[int]:
+    from wholejourney.cases.selectors import transfers_visible_to
+
+    return set(transfers_visible_to(user).filter(pk__in=ids).order_by().values_list("pk", flat=True))
+
+
 register(Target("cases.referral", _referrals_visible, _referral_url))
+register(
+    Target("cases.transfer", _transfers_visible, lambda user, pk: reverse("cases:transfer_list") + f"#transfer-{pk}")
+)
 register(Target("clients.client", _clients_visible, lambda user, pk: reverse("clients:detail", args=[pk])))
 register(Target("cases.closurerequest", _closures_visible, _closure_url))
 register(Target("exports.exportrequest", _exports_visible, _export_url))

@@ -32,6 +32,8 @@ def sentence(kind: str) -> str:
         Kind.VISIT_OVERDUE: _("A visit to a client in your caseload is overdue."),
         Kind.REVIEW_OVERDUE: _("A care-plan review in your caseload is overdue."),
         Kind.CARE_PLAN_TO_DECIDE: _("A care plan waits for your approval."),
+        Kind.REFERRAL_ANSWERED: _("A partner answered a referral sent for a client in your caseload."),
+        Kind.TRANSFER: _("A transfer of a client between offices needs your decision, or was decided."),
     }
     return str(sentences.get(Kind(kind), _("Something needs your attention.")))
 

@@ -192,3 +192,13 @@ def test_a_partner_system_answers_and_reports_through_the_api_with_a_partner_tok
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert reported.status_code == 200 and reported.json()["outcome"] == "partly"
     assert Referral.objects.get(pk=referral.pk).status == Referral.Status.COMPLETED
+
+
+def test_the_referring_case_manager_is_told_of_the_answer(cast: Cast, sent: tuple[Referral, Any, Any]) -> None:
+    from wholejourney.notifications.models import Notification
+
+    referral, partner, _other = sent
+    services.referral_answer(actor=partner, referral=referral, accept=True)
+
+    told = Notification.objects.filter(kind="referral_answered")
+    assert set(told.values_list("recipient__username", flat=True)) == {"cm"}

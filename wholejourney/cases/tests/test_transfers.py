@@ -139,3 +139,20 @@ def test_the_report_counts_the_client_in_each_office_for_its_months_and_once_in_
     assert supported.compute(first_half, cast.vn).value == 0
     assert Visit.objects.filter(case__office=cast.kh).count() == 1
     assert Visit.objects.filter(case__office=cast.vn).count() == 1
+
+
+def test_each_step_notifies_who_acts_next_and_nobody_else(cast: Cast, vn_director: Any, client_in_kh: Client) -> None:
+    from wholejourney.notifications.models import Notification
+
+    def told() -> set[str]:
+        return set(Notification.objects.filter(kind="transfer").values_list("recipient__username", flat=True))
+
+    transfer = transfers.transfer_request(
+        actor=cast.case_manager, client=client_in_kh, to_office=cast.vn, reason="Moved"
+    )
+    assert told() == {"director"}
+    transfers.transfer_approve(actor=cast.director, transfer=transfer, approve=True)
+    assert told() == {"director", "vn.director", "cm"}
+    transfers.transfer_receive(actor=vn_director, transfer=transfer, accept=True, effective_on=MOVED)
+    assert told() == {"director", "vn.director", "cm"}
+    assert not Notification.objects.filter(recipient__in=[cast.other_office, cast.me_officer, cast.colleague]).exists()
