@@ -42,6 +42,7 @@ from wholejourney.care.models import (
 from wholejourney.cases.models import Case
 from wholejourney.clients.models import Client
 from wholejourney.core.dates import shown
+from wholejourney.options.selectors import category_of, list_for
 from wholejourney.options.selectors import resolve as resolve_option
 from wholejourney.partners.models import Organisation
 
@@ -336,8 +337,19 @@ def _option_kind(list_id: str, code: str) -> tuple[str, str]:
         raise ValidationError({"kind": _("Choose the service.")}) from exc
 
 
+def _settle_kind(record: LegalService | EconomicService, list_id: str) -> None:
+    """A corrected kind: one administrators added is kept beside its category; a kind changed
+    to another category no longer carries the option it had."""
+    if record.kind not in list_for(list_id).categories.values:
+        record.kind, record.kind_option = _option_kind(list_id, record.kind)
+    elif record.kind_option and category_of(list_id, record.kind_option) != record.kind:
+        record.kind_option = ""
+
+
 def provided_check(record: LegalService | EducationSupport) -> None:
     """The rule of a service given on a day (legal, education), new or corrected."""
+    if isinstance(record, LegalService):
+        _settle_kind(record, "legal_service_kind")
     check_day_in_case(record.case, record.provided_on, "provided_on")
 
 
@@ -483,6 +495,7 @@ def economic_service_record(
 
 def economic_service_check(service: EconomicService) -> None:
     """The rules of an economic-empowerment service, new or corrected."""
+    _settle_kind(service, "economic_service_kind")
     _not_negative(service.amount, "amount")
     _not_negative(service.amount_usd, "amount_usd")
     check_day_in_case(service.case, service.provided_on, "provided_on")

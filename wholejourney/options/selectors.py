@@ -64,6 +64,11 @@ def resolve(list_id: str, code: str) -> tuple[str, str]:
     return option.category, option.code
 
 
+def category_of(list_id: str, code: str) -> str | None:
+    """The reporting category of an added option, retired or not (None: no such option)."""
+    return options_of(list_id).filter(code=code).values_list("category", flat=True).first()
+
+
 def uses_of(option: Option) -> int:
     """How many records have the option (voided ones too: they still name it)."""
     total = 0

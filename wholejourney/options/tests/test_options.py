@@ -251,3 +251,21 @@ def test_the_api_documents_and_accepts_an_added_kind_of_legal_service(cast: Cast
     assert refused.status_code == 422 and list(refused.json()["error"]["fields"]) == ["kind"]
     assert LegalService.objects.get().kind_option == "land_title"
     assert get_metric("legal_support").compute(Period(days_ago(30), days_ago(0)), cast.kh).value == 1
+
+
+def test_a_corrected_service_keeps_an_added_kind_beside_its_category_and_drops_it_with_another(cast: Cast) -> None:
+    from wholejourney.care import services as care_services
+
+    services.option_add(actor=cast.admin, list_id="economic_service_kind", **SAVINGS)
+    patient, _case = client_in_care(cast)
+    officer = staff(cast, Role.ECONOMIC_OFFICER, username="econ")
+    service = care_services.economic_service_record(
+        actor=officer, client=patient, kind="career_advice", provided_on=days_ago(3)
+    )
+
+    service.kind = "savings_group"  # as the correction form sets it
+    care_services.economic_service_check(service)
+    assert (service.kind, service.kind_option) == ("business_grant", "savings_group")
+    service.kind = "career_coaching"
+    care_services.economic_service_check(service)
+    assert (service.kind, service.kind_option) == ("career_coaching", "")
