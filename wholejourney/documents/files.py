@@ -90,9 +90,10 @@ def _reencode(content: bytes, kind: str) -> bytes:
             upright = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("The picture cannot be read.")) from exc
-    mode = "RGB" if kind == JPEG or upright.mode not in ("RGB", "RGBA", "L", "LA") else upright.mode
-    if kind == JPEG and upright.mode not in ("RGB", "L"):
-        mode = "RGB"
+    if kind == JPEG:
+        mode = upright.mode if upright.mode in ("RGB", "L") else "RGB"
+    else:
+        mode = upright.mode if upright.mode in ("RGB", "RGBA", "L", "LA") else "RGBA"
     converted = upright.convert(mode)
     bare = Image.frombytes(converted.mode, converted.size, converted.tobytes())
     out = io.BytesIO()

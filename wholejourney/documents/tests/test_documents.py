@@ -272,3 +272,24 @@ def test_delete_a_document_put_on_the_wrong_record(
     assert AuditEvent.objects.filter(
         action=AuditEvent.Action.DELETE, actor_username="colleague", changed_fields=[f"document:{document.pk}"]
     ).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["P", "RGBA", "LA", "CMYK"])
+def test_images_of_every_mode_are_kept_without_metadata(cast: Cast, media: Path, mode: str) -> None:
+    from PIL import PngImagePlugin
+
+    image = Image.new(mode, (20, 10))
+    out = io.BytesIO()
+    if mode == "CMYK":
+        image.save(out, "JPEG", comment=SENTINEL)
+    else:
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Location", SENTINEL.decode())
+        image.save(out, "PNG", pnginfo=info)
+    client = make_client(cast.case_manager)
+    document = services.document_upload(actor=cast.case_manager, client=client, kind="other", content=out.getvalue())
+    content = services.document_open(actor=cast.case_manager, document=document)[2]
+    assert SENTINEL not in content
+    with Image.open(io.BytesIO(content)) as kept:
+        assert kept.size == (20, 10) and not kept.getexif() and "Location" not in kept.info
