@@ -337,3 +337,9 @@ def test_service_worker_is_allowed_the_field_scope(cast: Cast) -> None:
     answer = signed_in(cast.case_manager).get(reverse("field:service_worker"))
     assert answer["Service-Worker-Allowed"] == "/field/"
     assert answer["Content-Type"].startswith("text/javascript")
+
+
+def test_home_links_to_the_field_app_for_field_workers_only(cast: Cast) -> None:
+    field_url = reverse("field:shell")
+    assert field_url in signed_in(cast.case_manager).get(reverse("core:home")).content.decode()
+    assert field_url not in signed_in(cast.me_officer).get(reverse("core:home")).content.decode()
