@@ -258,3 +258,23 @@ def test_child_consent_through_the_api_needs_the_guardian(cast: Cast) -> None:
     body = {"kind": "services", "given_on": DAY.isoformat(), "how_given": "spoken"}
     refused = HttpClient().post(f"/api/v1/clients/{child.pk}/consents", body, content_type="application/json", **writer)
     assert refused.status_code == 422 and "guardian_name" in refused.json()["error"]["fields"]
+
+
+def test_every_page_of_the_record_says_what_consent_allows_and_the_overrides(cast: Cast) -> None:
+    import re
+
+    client = make_client(cast.case_manager)
+    partner = OrganisationFactory(office=cast.kh, name="Legal aid")
+    other = OrganisationFactory(office=cast.kh, name="Police unit")
+    services.consent_record(actor=cast.case_manager, client=client, kind=ConsentKind.SERVICES, given_on=DAY)
+    services.consent_record(
+        actor=cast.case_manager, client=client, kind=ConsentKind.SHARING, partner=partner, given_on=DAY
+    )
+    send(cast.director, client, other, consent_override_reason="A court order asks for the file.")
+
+    html = signed_in(cast.case_manager).get(reverse("documents:list", kwargs={"pk": client.pk})).content.decode()
+
+    facts = re.search(r'<dl class="client-facts">.*?</dl>', html, re.S)
+    assert facts is not None
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", facts.group(0)))
+    assert "Consent services, sharing with Legal aid · 1 time shared without consent" in text
