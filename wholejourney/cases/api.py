@@ -9,7 +9,7 @@ organisation's referrals, never a client.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -42,12 +42,17 @@ from wholejourney.cases.models import (
 from wholejourney.clients import selectors as client_selectors
 from wholejourney.clients.api import IdentityIn, client_for, identity_values, search_terms
 from wholejourney.clients.search import registration_matches
+from wholejourney.options.api_types import option_code
 
 ClosureStatus = Annotated[ClosureRequest.Status, inline_enum(ClosureRequest.Status)]
 ReferralDirection = Annotated[Referral.Direction, inline_enum(Referral.Direction)]
 ReferralStatus = Annotated[Referral.Status, inline_enum(Referral.Status)]
 Service = Annotated[ServiceAsked, inline_enum(ServiceAsked)]
 Outcome = Annotated[ReferralOutcome, inline_enum(ReferralOutcome)]
+if TYPE_CHECKING:
+    PlacementKindCode = str
+else:
+    PlacementKindCode = option_code("placement_kind")
 
 router = Router(tags=["cases"])
 
@@ -255,7 +260,8 @@ class PlacementOut(Schema):
 
 
 class PlacementIn(Schema):
-    kind: PlacementKind
+    # A built-in kind or one administrators added (wholejourney.options).
+    kind: PlacementKindCode
     start: Day
     end: Day | None = None
     foster_family_id: Id | None = None

@@ -27,6 +27,7 @@ from wholejourney.cases.models import (
 from wholejourney.core.corrections.registry import CorrectableKind, register
 from wholejourney.core.dates import shown
 from wholejourney.core.forms import DayField, no_future_dates
+from wholejourney.options.selectors import settle
 from wholejourney.partners.models import Organisation
 
 
@@ -95,6 +96,7 @@ class PlacementCorrectionForm(PlacementForm):
 
 def placement_check(placement: Placement) -> None:
     """The rules of a corrected placement (cases.services.placement_add's), its own dates apart."""
+    settle(placement, "placement_kind")  # an added kind of placement (wholejourney.options)
     case = placement.case
     _not_in_future(placement.start, "start")
     _not_in_future(placement.end, "end")

@@ -14,7 +14,6 @@ from wholejourney.cases.models import (
     AbuseType,
     ClosureReason,
     FosterFamily,
-    PlacementKind,
     Referral,
     ReferralOutcome,
     ReferralSource,
@@ -26,6 +25,7 @@ from wholejourney.clients.forms import StaffChoiceField
 from wholejourney.clients.models import Client
 from wholejourney.core.forms import DayField, no_future_dates
 from wholejourney.core.models import Office
+from wholejourney.options.selectors import choices as option_choices
 from wholejourney.partners.models import Organisation
 
 BLANK: list[tuple[str, Any]] = [("", "—")]
@@ -129,7 +129,8 @@ class PlacementForm(forms.Form):
 
     kind = forms.ChoiceField(
         label=_("Where does the client live?"),
-        choices=BLANK + PlacementKind.choices,
+        # The built-in kinds, then those administrators added (wholejourney.options), read when shown.
+        choices=lambda: BLANK + option_choices("placement_kind"),
         error_messages={"required": _("Choose where the client lives.")},
     )
     start = _date(_("From"))

@@ -342,13 +342,15 @@ class Placement(Voidable):
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="placements")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="placements")
     kind = models.CharField(_("placement"), max_length=16, choices=PlacementKind.choices)
+    # An option administrators added to the kinds (wholejourney.options); `kind` is its category.
+    kind_option = models.CharField(_("placement (added option)"), max_length=32, blank=True)
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True, help_text=_("The day the client moved out."))
     foster_family = models.ForeignKey(FosterFamily, on_delete=models.PROTECT, null=True, blank=True)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True)
 
     class Privacy:
-        plain = ["id", "client", "case", "kind", "start", "end", "foster_family", "organisation"]
+        plain = ["id", "client", "case", "kind", "kind_option", "start", "end", "foster_family", "organisation"]
 
     class Meta:
         ordering = ["client", "start"]

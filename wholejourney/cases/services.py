@@ -40,6 +40,7 @@ from wholejourney.core.dates import shown
 from wholejourney.core.fields import reseal
 from wholejourney.core.models import Office
 from wholejourney.notifications import events as notification_events
+from wholejourney.options.selectors import resolve_for
 from wholejourney.outcomes.selectors import clock_on
 from wholejourney.partners.models import Organisation
 
@@ -541,8 +542,8 @@ def placement_add(
     """Place the client somewhere from `start`. If they were living somewhere with no end date,
     that placement ends on `start` (they moved). A move from care to home is a reintegration."""
     _require(actor, Permission.MANAGE_CASES, case)
-    if kind not in PlacementKind.values:
-        raise ValidationError({"kind": _("Choose where the client lives.")})
+    # A kind administrators added (wholejourney.options) is kept beside its reporting category.
+    kind, kind_option = resolve_for("placement_kind", kind, "kind", _("Choose where the client lives."))
     _not_in_future(start, "start")
     if start < case.opened_on:
         raise ValidationError(
@@ -582,6 +583,7 @@ def placement_add(
             client=case.client,
             case=case,
             kind=kind,
+            kind_option=kind_option,
             start=start,
             end=end,
             foster_family=foster_family if kind == PlacementKind.FOSTER_CARE else None,

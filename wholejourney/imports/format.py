@@ -33,7 +33,6 @@ from wholejourney.cases.models import (
     AbuseType,
     CaseStatus,
     ClosureReason,
-    PlacementKind,
     Referral,
     ReferralSource,
     TraffickingSubtype,
@@ -306,7 +305,7 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _ref("placement_ref", _("Your id for the placement.")),
             CASE_LINK,
-            _choice("kind", PlacementKind.choices, _("Where the client lived.")),
+            _choice("kind", LiveChoices("placement_kind"), _("Where the client lived.")),
             _date("start", _("First day.")),
             _date("end", _("The day they moved out, or empty."), required=False),
             _link("foster_family_ref", "foster_families", _("The foster family (foster care)."), required=False),

@@ -303,11 +303,12 @@ def build_foster_family(loader: LoadState, v: Values, existing: Any) -> Record:
 
 def build_placement(loader: LoadState, v: Values, existing: Any) -> Record:
     owner = loader.owners["cases"][v["case_ref"]]
-    kind = v["kind"]
+    kind, kind_option = resolve_option("placement_kind", v["kind"])  # an added kind: its category
     return {
         "client_id": owner.client_id,
         "case_id": owner.case_id,
         "kind": kind,
+        "kind_option": kind_option,
         "start": v["start"],
         "end": loader.placement_ends.get(v["placement_ref"], v["end"]),
         "foster_family_id": loader.ref("foster_families", v["foster_family_ref"]) if kind == "foster_care" else None,

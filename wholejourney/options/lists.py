@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import EconomicServiceKind, LegalServiceKind
+from wholejourney.cases.models import PlacementKind
 from wholejourney.partners.models import OrganisationKind
 
 
@@ -48,5 +49,6 @@ LISTS: dict[str, OptionList] = {
             EconomicServiceKind,
             (("care.EconomicService", "kind_option"),),
         ),
+        OptionList("placement_kind", _("Placements"), PlacementKind, (("cases.Placement", "kind_option"),)),
     )
 }

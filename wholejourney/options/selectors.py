@@ -69,6 +69,26 @@ def category_of(list_id: str, code: str) -> str | None:
     return options_of(list_id).filter(code=code).values_list("category", flat=True).first()
 
 
+def resolve_for(list_id: str, code: str, field: str, message: str) -> tuple[str, str]:
+    """`resolve`, refusing on the form's field with the service's own message."""
+    try:
+        return resolve(list_id, code)
+    except ValidationError as exc:
+        raise ValidationError({field: message}) from exc
+
+
+def settle(record: Any, list_id: str, field: str = "kind", option_field: str = "kind_option") -> None:
+    """A record's kind as a correction sets it: one administrators added is kept beside its
+    category; a kind changed to another category no longer carries the option it had."""
+    value = getattr(record, field)
+    if value not in list_for(list_id).categories.values:
+        category, option = resolve_for(list_id, value, field, _("Select a valid choice."))
+        setattr(record, field, category)
+        setattr(record, option_field, option)
+    elif getattr(record, option_field) and category_of(list_id, getattr(record, option_field)) != value:
+        setattr(record, option_field, "")
+
+
 def uses_of(option: Option) -> int:
     """How many records have the option (voided ones too: they still name it)."""
     total = 0

@@ -22,6 +22,7 @@ from wholejourney.api.tests.factories import token_for
 from wholejourney.audit.models import AuditEvent
 from wholejourney.care.models import EconomicService, LegalService
 from wholejourney.care.tests.records import client_in_care, days_ago, staff
+from wholejourney.cases.models import Placement
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
 from wholejourney.imports import cells, tasks
@@ -269,3 +270,40 @@ def test_a_corrected_service_keeps_an_added_kind_beside_its_category_and_drops_i
     service.kind = "career_coaching"
     care_services.economic_service_check(service)
     assert (service.kind, service.kind_option) == ("career_coaching", "")
+
+
+# --- kinds of placement -------------------------------------------------------------------------------------
+
+TRANSIT = {"code": "transit_home", "label_en": "Transit home", "label_km": "ផ្ទះស្នាក់នៅបណ្តោះអាសន្ន",
+           "category": "shelter"}  # fmt: skip
+
+
+def test_a_client_placed_in_an_added_kind_of_placement_is_counted_under_its_category(
+    client: HttpClient, cast: Cast
+) -> None:
+    services.option_add(actor=cast.admin, list_id="placement_kind", **TRANSIT)
+    patient, case = client_in_care(cast)
+    client.force_login(cast.case_manager)
+
+    page = client.get(f"/clients/{patient.pk}/?tab=placements").content.decode()
+    response = client.post(f"/cases/{case.pk}/placements/", {"kind": "transit_home", "start": days_ago(20).isoformat()})
+
+    assert '<option value="transit_home">Transit home</option>' in page
+    assert response.status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.kind, placement.kind_option) == ("shelter", "transit_home")
+    assert get_metric("survivors_in_shelter").compute(Period(days_ago(30), days_ago(0)), cast.kh).value == 1
+
+
+def test_the_api_documents_and_accepts_an_added_kind_of_placement(cast: Cast) -> None:
+    services.option_add(actor=cast.admin, list_id="placement_kind", **TRANSIT)
+    patient, case = client_in_care(cast)
+    writer = Api(token_for(cast.case_manager, ApiToken.Scope.WRITE)[1])
+
+    schema = writer.get("/openapi.json").json()
+    placed = writer.post(f"/cases/{case.pk}/placements", {"kind": "transit_home", "start": str(days_ago(20))})
+
+    assert "transit_home" in schema["components"]["schemas"]["PlacementIn"]["properties"]["kind"]["enum"]
+    assert placed.status_code == 201, placed.content
+    assert placed.json()["kind"] == "shelter"
+    assert Placement.objects.get().kind_option == "transit_home"
