@@ -207,6 +207,16 @@ def test_field_work_offline_then_synced_without_loss(
     expect(page.locator("li.conflict")).to_have_count(1)
     assert Visit.objects.filter(client=field_client).count() == 1
 
+    # The conflict is corrected on the phone (a date within the case) and synced: now accepted.
+    page.locator("li.conflict button").first.click()
+    page.locator("input[name=visited_on]").fill((timezone.localdate() - datetime.timedelta(days=2)).isoformat())
+    page.locator("form.entry button[type=submit]").click()
+    expect(page.locator("li.waiting")).to_have_count(1)
+    page.locator("#sync-now").click()
+    expect(page.locator("li.accepted")).to_have_count(4)
+    expect(page.locator("li.conflict")).to_have_count(0)
+    assert Visit.objects.filter(client=field_client).count() == 2
+
     # 4. Five wrong PINs erase what the phone keeps.
     page.locator("#field-nav button[data-go=lock]").click()
     for tried in range(1, 6):
@@ -234,4 +244,71 @@ def test_field_work_offline_then_synced_without_loss(
     page.reload()
     page.wait_for_function(f"async () => !(await ({HAS_PACK})())")
 
+    assert console.csp_violations() == []
+
+
+@pytest.fixture
+def field_group(demo: None) -> Any:
+    """A community group of KH whose leader is known by a reference."""
+    from wholejourney.core.models import Office
+    from wholejourney.programmes.tests.factories import CommunityGroupFactory, ParticipantFactory
+
+    office = Office.objects.get(code="KH")
+    group = CommunityGroupFactory(office=office, name="Prey Veng women's group", village="Kampong Leav")
+    group.leaders.add(ParticipantFactory(office=office, name=MEMBER_NAME, external_ref="PV-1"))
+    return group
+
+
+MEMBER_NAME = "Zqxmembername"
+NEW_PERSON = "Zqxnewperson"
+
+
+def test_group_attendance_with_a_new_participant_offline(
+    page: Any, console: Console, screenshot_dir: Path, field_group: Any
+) -> None:
+    from wholejourney.accounts.models import User
+    from wholejourney.audit.models import AuditEvent
+    from wholejourney.programmes.models import Activity, Attendance, Participant
+
+    context = page.context
+    page.set_viewport_size(PHONE)
+    sign_in(page, "prevention")
+    page.locator("form.lang button[value=km]").click()
+    page.goto("/field/")
+    page.locator("#group").select_option(str(field_group.pk))
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin2").fill(PIN)
+    page.locator("form.card button[type=submit]").click()
+    expect(page.locator("article.group")).to_contain_text(MEMBER_NAME)
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(() => caches.match('/field/')).then((r) => Boolean(r))", timeout=20_000
+    )
+    page.wait_for_function("caches.match(document.getElementById('field-app').src).then((r) => Boolean(r))")
+
+    context.set_offline(True)
+    page.reload()
+    unlock(page)
+    page.locator("article.group button").click()
+    page.locator("input[name=member]").check()
+    page.locator("input[name=new_name]").fill(NEW_PERSON)
+    page.locator("fieldset.new-participant button").click()
+    expect(page.locator("ul.added li")).to_have_count(1)
+    shoot(page, screenshot_dir, "attendance-form-offline-km")
+    page.locator("form.entry button[type=submit]").click()
+    page.locator("#field-nav button[data-go=sync]").click()
+    expect(page.locator("li.waiting")).to_have_count(1)
+    stored = page.evaluate(DUMP_INDEXEDDB)
+    assert MEMBER_NAME not in stored and NEW_PERSON not in stored
+
+    context.set_offline(False)
+    page.locator("#sync-now").click()
+    expect(page.locator("li.accepted")).to_have_count(1)
+
+    officer = User.objects.get(username="prevention")
+    activity = Activity.objects.get(facilitator=officer)
+    assert sorted(a.participant.name for a in Attendance.objects.filter(activity=activity)) == [
+        MEMBER_NAME, NEW_PERSON,
+    ]  # fmt: skip
+    assert Participant.objects.filter(office=field_group.office).count() == 2
+    assert AuditEvent.objects.filter(actor_id=officer.pk, object_type="programmes.activity").exists()
     assert console.csp_violations() == []

@@ -6,14 +6,14 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from wholejourney.accounts.permissions import has_permission
 from wholejourney.accounts.roles import Permission
 from wholejourney.care.models import CarePlan, CarePlanGoal, Domain, Modality, SessionFormat, Visit
-from wholejourney.cases.models import CaseStatus
+from wholejourney.cases.models import Case, CaseStatus
 from wholejourney.clients.models import Client, Sex
 from wholejourney.clients.selectors import clients_visible_to
 from wholejourney.outcomes.forms import SCALE_LABELS
@@ -30,13 +30,8 @@ def field_clients_for(user: Any) -> QuerySet[Client]:
     """The clients the user may take to the field: their caseload's clients with a case not closed."""
     if not (has_permission(user, Permission.MANAGE_CASES) or has_permission(user, Permission.RECORD_COUNSELING)):
         return Client.objects.none()
-    return (
-        clients_visible_to(user)
-        .filter(cases__isnull=False)
-        .exclude(cases__status=CaseStatus.CLOSED)
-        .distinct()
-        .order_by("code")
-    )
+    open_case = Case.objects.filter(client=OuterRef("pk")).exclude(status=CaseStatus.CLOSED)
+    return clients_visible_to(user).filter(Exists(open_case)).order_by("code")
 
 
 def field_groups_for(user: Any) -> QuerySet[CommunityGroup]:

@@ -39,6 +39,7 @@ def field_strings() -> dict[str, str]:
         "expires": _("Expires %(date)s"),
         "pack": _("Field pack"),
         "lock": _("Lock"),
+        "locked_idle": _("Locked after 10 minutes without use."),
         "erase": _("Erase from this phone"),
         "erase_confirm": _("Erase everything kept on this phone, entries waiting included?"),
         "last_visit": _("Last visit"),

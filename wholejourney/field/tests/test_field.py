@@ -343,3 +343,22 @@ def test_home_links_to_the_field_app_for_field_workers_only(cast: Cast) -> None:
     field_url = reverse("field:shell")
     assert field_url in signed_in(cast.case_manager).get(reverse("core:home")).content.decode()
     assert field_url not in signed_in(cast.me_officer).get(reverse("core:home")).content.decode()
+
+
+def test_choices_keep_a_client_with_a_closed_case_and_a_new_open_one(cast: Cast, client_a: Client) -> None:
+    from wholejourney.cases.models import AbuseType, ClosureReason
+
+    case = client_a.cases.get()
+    request = case_services.closure_request(
+        actor=cast.case_manager, case=case, closing_date=days_ago(100), reason=ClosureReason.MOVED_AWAY
+    )
+    case_services.closure_decide(actor=cast.director, request=request, approve=True)
+    closed_only = signed_in(cast.case_manager).get(reverse("field:choices")).json()["clients"]
+    case_services.case_open(
+        actor=cast.director, client=client_a, opened_on=days_ago(10), primary_abuse_type=AbuseType.HUMAN_TRAFFICKING
+    )
+
+    reopened = signed_in(cast.case_manager).get(reverse("field:choices")).json()["clients"]
+
+    assert closed_only == []
+    assert [c["code"] for c in reopened] == [client_a.code]

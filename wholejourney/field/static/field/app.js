@@ -669,6 +669,19 @@ nav.addEventListener("click", async (event) => {
   }
 });
 
+// Locked again after a while without use: the key leaves memory; the PIN opens it again.
+const IDLE_LOCK_MS = 10 * 60 * 1000;
+let lastUse = Date.now();
+for (const name of ["pointerdown", "keydown"]) window.addEventListener(name, () => (lastUse = Date.now()), { passive: true });
+setInterval(() => {
+  if (vault.unlocked() && Date.now() - lastUse > IDLE_LOCK_MS) {
+    vault.lock();
+    state.pack = null;
+    say(t("locked_idle"));
+    showUnlock();
+  }
+}, 30 * 1000);
+
 async function netChanged() {
   showNet();
   if (navigator.onLine) await contact();
