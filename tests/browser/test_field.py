@@ -2,7 +2,8 @@
 manager prepares a pack online, goes offline, reopens the app from its service worker, records a
 visit, an assessment and a session, syncs when back online; the office then holds exactly those
 records, made by them. IndexedDB holds no plaintext; five wrong PINs wipe it; an expired pack does
-not open; a disabled account's pack is wiped at the next contact."""
+not open; a disabled account's pack is wiped at the next contact. A sync whose answer is lost after
+the server committed is sent again and writes nothing twice."""
 
 from __future__ import annotations
 
@@ -300,7 +301,22 @@ def test_group_attendance_with_a_new_participant_offline(
     stored = page.evaluate(DUMP_INDEXEDDB)
     assert MEMBER_NAME not in stored and NEW_PERSON not in stored
 
+    # The first sync reaches the server, which commits, but the answer is lost on the way back.
     context.set_offline(False)
+    lost: list[int] = []
+
+    def answer_lost(route: Any) -> None:
+        route.fetch()
+        lost.append(1)
+        route.abort("connectionreset")
+
+    page.route("**/field/sync", answer_lost)
+    page.locator("#sync-now").click()
+    expect(page.locator("#notice .message.error")).to_be_visible()
+    expect(page.locator("li.waiting")).to_have_count(1)
+    assert lost == [1] and Activity.objects.count() == 1
+    page.unroute("**/field/sync")
+    # Sent again: the server answers as the first time and writes nothing more.
     page.locator("#sync-now").click()
     expect(page.locator("li.accepted")).to_have_count(1)
 
