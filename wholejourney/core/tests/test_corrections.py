@@ -229,3 +229,18 @@ def test_the_identity_history_shows_earlier_names_to_the_case_manager_and_nothin
     change = RecordChange.objects.get(kind="client", record_id=client.pk)
     assert change.fields == ["given_name_latin"]
     assert change.earlier is None  # shredded with the client's key
+
+
+def test_a_voided_placement_frees_its_dates_for_the_right_one(cast: Cast) -> None:
+    from wholejourney.cases import services as case_services
+    from wholejourney.cases.models import Placement
+
+    _client, case = client_in_care(cast)
+    wrong = case_services.placement_add(actor=cast.case_manager, case=case, kind="shelter", start=days_ago(100))
+    services.record_void(
+        actor=cast.case_manager, kind=kind_named("placement"), record=wrong, version=1, reason="Wrong dates"
+    )
+
+    right = case_services.placement_add(actor=cast.case_manager, case=case, kind="relatives", start=days_ago(90))
+
+    assert list(Placement.objects.filter(client=right.client)) == [right]
