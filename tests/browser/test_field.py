@@ -327,4 +327,11 @@ def test_group_attendance_with_a_new_participant_offline(
     ]  # fmt: skip
     assert Participant.objects.filter(office=field_group.office).count() == 2
     assert AuditEvent.objects.filter(actor_id=officer.pk, object_type="programmes.activity").exists()
+
+    # Signing out (on the site's pages) revokes the pack: the app, opened again, erases it.
+    assert page.evaluate(HAS_PACK) is True
+    page.goto("/")
+    page.locator("form.signout button").click()
+    page.goto("/field/")
+    page.wait_for_function(f"async () => !(await ({HAS_PACK})())")
     assert console.csp_violations() == []
