@@ -228,17 +228,24 @@ def test_field_work_offline_then_synced_without_loss(
     assert page.evaluate(HAS_PACK) is False
 
     # 5. An expired pack does not open (a pack of 0 days expires as it is made).
+    # An entry recorded before the expiry stays, to be synced, and moves to the next pack.
     settings.WJ_FIELD_PACK_DAYS = 0
     prepare(page, field_client)
+    page.locator("article.client .actions button").nth(0).click()
+    page.locator("form.entry button[type=submit]").click()
+    expect(page.locator("article.client")).to_be_visible()
     page.locator("#field-nav button[data-go=lock]").click()
     unlock(page)
     expect(page.locator("#notice .message.error")).to_be_visible()
     expect(page.locator("article.client")).to_have_count(0)
+    expect(page.locator("li.waiting")).to_have_count(1)
 
     # 6. A disabled account: the next contact wipes the pack (prepared again from the expired one).
     settings.WJ_FIELD_PACK_DAYS = 7
     page.locator("#prepare-again").click()
     prepare(page, field_client, start=False)
+    page.locator("#field-nav button[data-go=sync]").click()
+    expect(page.locator("li.waiting")).to_have_count(1)
     assert page.evaluate(HAS_PACK) is True
     casemanager.is_active = False
     casemanager.save(update_fields=["is_active"])

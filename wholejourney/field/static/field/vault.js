@@ -92,9 +92,10 @@ export async function wipe() {
 }
 
 /** Keep a new pack under a new data key wrapped by the PIN and the pack's secret. Entries
- * already waiting are re-encrypted under the new key (they are never dropped). */
+ * waiting or refused are re-encrypted under the new key (they are never dropped). */
 export async function create(pack, pin) {
-  const waiting = dataKey ? await entries() : [];
+  // Accepted entries (their line in the list) are left behind; waiting and refused ones move over.
+  const waiting = dataKey ? (await entries()).filter((e) => e.state !== "accepted") : [];
   const secretKey = await crypto.subtle.importKey(
     "raw", enc.encode(pack.secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"],
   );
