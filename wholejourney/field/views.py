@@ -29,6 +29,8 @@ from wholejourney.field.strings import field_strings
 SESSION_PACKS = "wj_field_packs"
 SERVICE_WORKER = Path(__file__).parent / "static" / "field" / "sw.js"
 MAX_BODY = 2_000_000
+# A day's work, not an office: a phone carries only what its user will need in the field.
+MAX_PACK_CLIENTS = 60
 ASSESSORS = (Permission.MANAGE_CASES, Permission.RECORD_COUNSELING)
 
 
@@ -87,6 +89,9 @@ def pack(request: AuthedHttpRequest) -> JsonResponse:
         group_pk = int(body["group"]) if body.get("group") else None
     except (TypeError, ValueError):
         raise Http404 from None
+    if len(set(pks)) > MAX_PACK_CLIENTS:
+        message = _("A field pack holds at most %(count)s clients.") % {"count": MAX_PACK_CLIENTS}
+        return JsonResponse({"error": message}, status=422)
     clients = selectors.field_clients_get(user=request.user, pks=pks)
     group = selectors.field_group_get(user=request.user, pk=group_pk) if group_pk else None
     if not clients and group is None:

@@ -362,3 +362,13 @@ def test_choices_keep_a_client_with_a_closed_case_and_a_new_open_one(cast: Cast,
 
     assert closed_only == []
     assert [c["code"] for c in reopened] == [client_a.code]
+
+
+def test_a_pack_holds_a_days_work_not_an_office(cast: Cast, client_a: Client) -> None:
+    from wholejourney.field.views import MAX_PACK_CLIENTS
+
+    answer = post_json(signed_in(cast.case_manager), "field:pack", {"clients": list(range(1, MAX_PACK_CLIENTS + 2))})
+
+    assert answer.status_code == 422
+    assert answer.json()["error"] == f"A field pack holds at most {MAX_PACK_CLIENTS} clients."
+    assert not FieldPack.objects.exists()
