@@ -49,6 +49,18 @@ DUMP_INDEXEDDB = """async () => {
   return out.join("\\n");
 }"""
 
+# Every address and body the service worker keeps.
+DUMP_CACHES = """async () => {
+  const out = [];
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      out.push(request.url, await (await cache.match(request)).text());
+    }
+  }
+  return out.join("\\n");
+}"""
+
 HAS_PACK = """async () => {
   if (!(await indexedDB.databases()).some((d) => d.name === "wj-field")) return false;
   const db = await new Promise((ok) => { const r = indexedDB.open("wj-field"); r.onsuccess = () => ok(r.result); r.onupgradeneeded = () => {}; });
@@ -180,6 +192,9 @@ def test_field_work_offline_then_synced_without_loss(
     assert "entry:" in stored
     assert SENTINEL_NAME not in stored and SENTINEL_NOTE not in stored and field_client.code not in stored
     assert not Visit.objects.exists()
+    cached = page.evaluate(DUMP_CACHES)
+    assert "/field/" in cached and "vault.js" in cached
+    assert SENTINEL_NAME not in cached and SENTINEL_NOTE not in cached and field_client.code not in cached
 
     # 3. Online again: sync. Three accepted, one conflict with the pages' message, kept on the phone.
     context.set_offline(False)
