@@ -51,8 +51,12 @@ Service = Annotated[ServiceAsked, inline_enum(ServiceAsked)]
 Outcome = Annotated[ReferralOutcome, inline_enum(ReferralOutcome)]
 if TYPE_CHECKING:
     PlacementKindCode = str
+    AbuseTypeCode = str
+    ReferralSourceCode = str
 else:
     PlacementKindCode = option_code("placement_kind")
+    AbuseTypeCode = option_code("abuse_type")
+    ReferralSourceCode = option_code("referral_source")
 
 router = Router(tags=["cases"])
 
@@ -90,7 +94,8 @@ class CaseOut(Schema):
 
 class CaseOpenIn(Schema):
     opened_on: Day
-    primary_abuse_type: AbuseType
+    # A built-in type or one administrators added (wholejourney.options).
+    primary_abuse_type: AbuseTypeCode
     trafficking_subtype: TraffickingSubtype | None = None
     team_id: Id | None = None
     case_manager_id: Id | None = None
@@ -381,7 +386,8 @@ class ReferralOut(ReferralRow):
 
 class ReferralIn(Schema):
     referred_on: Day
-    source: ReferralSource = ReferralSource.ORGANISATION
+    # A built-in source or one administrators added (wholejourney.options).
+    source: ReferralSourceCode = ReferralSource.ORGANISATION.value
     organisation_id: Id | None = None
     urgency: Urgency = Urgency.NORMAL
     reason: str = Note
@@ -397,7 +403,7 @@ class ReferralAcceptIn(Schema):
     (`identity`, with `duplicate_reason` when a possible match exists), and open their case."""
 
     opened_on: Day
-    primary_abuse_type: AbuseType
+    primary_abuse_type: AbuseTypeCode
     trafficking_subtype: TraffickingSubtype | None = None
     team_id: Id | None = None
     case_manager_id: Id | None = None

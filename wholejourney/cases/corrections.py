@@ -60,6 +60,7 @@ class CaseDetailsForm(forms.Form):
 
 
 def _case_check(case: Case) -> None:
+    settle(case, "abuse_type", "primary_abuse_type", "primary_abuse_type_option")  # wholejourney.options
     _not_in_future(case.opened_on, "opened_on")
     if case.primary_abuse_type != AbuseType.HUMAN_TRAFFICKING:
         case.trafficking_subtype = ""
@@ -183,6 +184,7 @@ def _referral_changes(referral: Referral, cleaned: dict[str, Any]) -> dict[str, 
 def _referral_check(referral: Referral) -> None:
     if referral.direction != Referral.Direction.INCOMING:
         raise ValidationError(_("Only a referral received by the office can be corrected here."))
+    settle(referral, "referral_source", "source", "source_option")  # wholejourney.options
     _not_in_future(referral.referred_on, "referred_on")
 
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.accounts.models import Team, User
 from wholejourney.cases.models import (
-    AbuseType,
     ClosureReason,
     FosterFamily,
     Referral,
@@ -57,7 +56,8 @@ class _CaseOpening(_CaseAssignment):
     opened_on = _date(_("Opening date"))
     primary_abuse_type = forms.ChoiceField(
         label=_("Primary abuse type"),
-        choices=BLANK + AbuseType.choices,
+        # The built-in types, then those administrators added (wholejourney.options), read when shown.
+        choices=lambda: BLANK + option_choices("abuse_type"),
         error_messages={"required": _("Choose the primary abuse type.")},
     )
     trafficking_subtype = forms.ChoiceField(
@@ -226,7 +226,9 @@ class ReferralReceiveForm(_PersonFields):
     """An incoming referral taken by intake staff (by phone, letter or in person)."""
 
     source = forms.ChoiceField(
-        label=_("Referred by"), choices=ReferralSource.choices, initial=ReferralSource.ORGANISATION
+        label=_("Referred by"),
+        choices=lambda: option_choices("referral_source"),  # with those administrators added
+        initial=ReferralSource.ORGANISATION,
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),

@@ -62,6 +62,8 @@ class Case(Versioned, EncryptedModel):
         "cases.Referral", on_delete=models.PROTECT, null=True, blank=True, related_name="opened_case"
     )
     primary_abuse_type = models.CharField(_("primary abuse type"), max_length=32, choices=AbuseType.choices)
+    # An option administrators added to the abuse types (wholejourney.options); the field above is its category.
+    primary_abuse_type_option = models.CharField(_("primary abuse type (added option)"), max_length=32, blank=True)
     trafficking_subtype = models.CharField(
         _("kind of trafficking"), max_length=24, choices=TraffickingSubtype.choices, blank=True
     )
@@ -80,7 +82,7 @@ class Case(Versioned, EncryptedModel):
         identifying = ["summary"]
         plain = [
             "id", "row_id", "office", "client", "team", "case_manager", "opened_on", "referral",
-            "primary_abuse_type", "trafficking_subtype", "exploitation_types", "control_methods", "recruitment",
+            "primary_abuse_type", "primary_abuse_type_option", "trafficking_subtype", "exploitation_types", "control_methods", "recruitment",
             "countries", "status", "closed_on", "closure_reason",
         ]  # fmt: skip
 
@@ -241,6 +243,8 @@ class Referral(Versioned, EncryptedModel):
     source = models.CharField(
         _("source"), max_length=16, choices=ReferralSource.choices, default=ReferralSource.ORGANISATION
     )
+    # An option administrators added to the sources (wholejourney.options); `source` is its category.
+    source_option = models.CharField(_("source (added option)"), max_length=32, blank=True)
     organisation = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -279,8 +283,8 @@ class Referral(Versioned, EncryptedModel):
     class Privacy:
         identifying = ["reason", "person", "decision_note", "outcome_note"]
         plain = [
-            "id", "row_id", "office", "direction", "source", "organisation", "referred_on", "urgency", "status",
-            "decided_at", "decided_by", "client", "submitted_by", "created_at", "service_asked", "answer_due_on",
+            "id", "row_id", "office", "direction", "source", "source_option", "organisation", "referred_on", "urgency",
+            "status", "decided_at", "decided_by", "client", "submitted_by", "created_at", "service_asked", "answer_due_on",
             "answered_by", "outcome", "outcome_reported_at",
         ]  # fmt: skip
 

@@ -77,6 +77,8 @@ def referral_receive(
         organisation, source, office = partner, ReferralSource.ORGANISATION, partner.office
     else:
         _require(actor, Permission.MANAGE_CASES, office)
+    # A source administrators added (wholejourney.options) is kept beside its reporting category.
+    source, source_option = resolve_for("referral_source", source, "source", _("Choose who referred the person."))
     _not_in_future(referred_on, "referred_on")
     if source == ReferralSource.ORGANISATION and organisation is None:
         raise ValidationError({"organisation": _("Choose the organisation that referred the person.")})
@@ -88,6 +90,7 @@ def referral_receive(
         office=office,
         direction=Referral.Direction.INCOMING,
         source=source,
+        source_option=source_option,
         organisation=organisation if source == ReferralSource.ORGANISATION else None,
         referred_on=referred_on,
         urgency=urgency,
@@ -329,8 +332,10 @@ def case_open(
     as when intake registers someone and opens their first case for another team."""
     _require(actor, Permission.MANAGE_CASES, client if client.cases.exists() else client.office)
     _not_in_future(opened_on, "opened_on")
-    if primary_abuse_type not in AbuseType.values:
-        raise ValidationError({"primary_abuse_type": _("Choose the primary abuse type.")})
+    # An abuse type administrators added (wholejourney.options) is kept beside its reporting category.
+    primary_abuse_type, abuse_type_option = resolve_for(
+        "abuse_type", primary_abuse_type, "primary_abuse_type", _("Choose the primary abuse type.")
+    )
     if primary_abuse_type != AbuseType.HUMAN_TRAFFICKING:
         trafficking_subtype = ""
     if client.cases.exclude(status=CaseStatus.CLOSED).exists():
@@ -348,6 +353,7 @@ def case_open(
         opened_on=opened_on,
         referral=referral,
         primary_abuse_type=primary_abuse_type,
+        primary_abuse_type_option=abuse_type_option,
         trafficking_subtype=trafficking_subtype,
         summary=summary,
     )

@@ -30,11 +30,9 @@ from wholejourney.care.models import (
     Visit,
 )
 from wholejourney.cases.models import (
-    AbuseType,
     CaseStatus,
     ClosureReason,
     Referral,
-    ReferralSource,
     TraffickingSubtype,
     Urgency,
 )
@@ -236,7 +234,9 @@ SHEETS: tuple[Sheet, ...] = (
             _choice(
                 "direction", Referral.Direction.choices, _("incoming or outgoing (incoming if empty)."), required=False
             ),
-            _choice("source", ReferralSource.choices, _("Who referred (organisation if empty)."), required=False),
+            _choice(
+                "source", LiveChoices("referral_source"), _("Who referred (organisation if empty)."), required=False
+            ),
             _link(
                 "cas_ReferringOrganisation",
                 "partners",
@@ -262,7 +262,7 @@ SHEETS: tuple[Sheet, ...] = (
             _link("client_ref", "clients", _("The client.")),
             _date("opened_on", _("Day the case opened.")),
             _link("referral_ref", "referrals", _("The incoming referral that opened it, if any."), required=False),
-            _choice("primary_abuse_type", AbuseType.choices, _("Primary abuse type.")),
+            _choice("primary_abuse_type", LiveChoices("abuse_type"), _("Primary abuse type.")),
             _choice(
                 "trafficking_subtype",
                 TraffickingSubtype.choices,

@@ -220,7 +220,14 @@ def build_referral(loader: LoadState, v: Values, existing: Any) -> Record:
     return {
         "office_id": loader.office.pk,
         "direction": v["direction"] or Referral.Direction.INCOMING,
-        "source": v["source"] or "organisation",
+        # An added source or abuse type is kept beside its category (wholejourney.options).
+        **dict(
+            zip(
+                ("source", "source_option"),
+                resolve_option("referral_source", v["source"] or "organisation"),
+                strict=True,
+            )
+        ),
         "organisation_id": loader.ref("partners", v["cas_ReferringOrganisation"]),
         "referred_on": v["cas_IncomingReferralDate"],
         "urgency": v["urgency"] or "normal",
@@ -246,7 +253,13 @@ def build_case(loader: LoadState, v: Values, existing: Any) -> Record:
         "case_manager_id": loader.users.get(v["cas_CaseOwner"]) if v["cas_CaseOwner"] else None,
         "opened_on": v["opened_on"],
         "referral_id": loader.ref("referrals", v["referral_ref"]),
-        "primary_abuse_type": v["primary_abuse_type"],
+        **dict(
+            zip(
+                ("primary_abuse_type", "primary_abuse_type_option"),
+                resolve_option("abuse_type", v["primary_abuse_type"]),
+                strict=True,
+            )
+        ),
         "trafficking_subtype": v["trafficking_subtype"],
         "exploitation_types": v["vic_TypeOfExploitation"],
         "control_methods": v["vic_MethodsOfControl"],

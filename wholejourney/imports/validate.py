@@ -39,6 +39,7 @@ from wholejourney.imports.problems import Problem
 from wholejourney.imports.reader import IGNORED_SHEETS, ReadError, Source, known_sheets, normal_name
 from wholejourney.imports.spool import Spool
 from wholejourney.imports.stays import Stay
+from wholejourney.options.selectors import resolve as resolve_option
 from wholejourney.partners.models import Organisation, OrganisationKind
 from wholejourney.programmes.models import Activity, ActivityKind, HusbandWifeGroup
 
@@ -330,6 +331,8 @@ def rule_consents(checker: Checker, values: dict[str, Any], bad: set[str]) -> It
 def rule_referrals(checker: Checker, values: dict[str, Any], bad: set[str]) -> Iterator[CellProblem]:
     direction = values.get("direction") or Referral.Direction.INCOMING
     source = values.get("source") or ReferralSource.ORGANISATION
+    if "source" not in bad:  # an added source counts as its category (wholejourney.options)
+        source = resolve_option("referral_source", source)[0]
     if "cas_ReferringOrganisation" not in bad and "source" not in bad:
         if direction == Referral.Direction.OUTGOING:
             if not values.get("client_ref") and "client_ref" not in bad:
@@ -355,7 +358,8 @@ def rule_cases(checker: Checker, values: dict[str, Any], bad: set[str]) -> Itera
             yield "cas_Status", "open_has_closure", {}
     yield from _ordered(values, "opened_on", "closed_on", "closed_before_opened")
     subtype = values.get("trafficking_subtype")
-    if subtype and values.get("primary_abuse_type") not in (None, AbuseType.HUMAN_TRAFFICKING):
+    abuse_type = values.get("primary_abuse_type") if "primary_abuse_type" not in bad else None
+    if subtype and abuse_type and resolve_option("abuse_type", abuse_type)[0] != AbuseType.HUMAN_TRAFFICKING:
         yield "trafficking_subtype", "subtype_only_trafficking", {}
     referral = values.get("referral_ref")
     if referral:

@@ -15,7 +15,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import EconomicServiceKind, LegalServiceKind
-from wholejourney.cases.models import PlacementKind
+from wholejourney.cases.models import AbuseType, PlacementKind, ReferralSource
 from wholejourney.partners.models import OrganisationKind
 
 
@@ -50,5 +50,7 @@ LISTS: dict[str, OptionList] = {
             (("care.EconomicService", "kind_option"),),
         ),
         OptionList("placement_kind", _("Placements"), PlacementKind, (("cases.Placement", "kind_option"),)),
+        OptionList("referral_source", _("Referral sources"), ReferralSource, (("cases.Referral", "source_option"),)),
+        OptionList("abuse_type", _("Abuse types"), AbuseType, (("cases.Case", "primary_abuse_type_option"),)),
     )
 }

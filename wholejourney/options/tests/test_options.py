@@ -22,7 +22,8 @@ from wholejourney.api.tests.factories import token_for
 from wholejourney.audit.models import AuditEvent
 from wholejourney.care.models import EconomicService, LegalService
 from wholejourney.care.tests.records import client_in_care, days_ago, staff
-from wholejourney.cases.models import Placement
+from wholejourney.cases.models import Case, Placement, Referral
+from wholejourney.cases.tests import factories as case_factories
 from wholejourney.conftest import Cast
 from wholejourney.core.tests.factories import make_user
 from wholejourney.imports import cells, tasks
@@ -307,3 +308,42 @@ def test_the_api_documents_and_accepts_an_added_kind_of_placement(cast: Cast) ->
     assert placed.status_code == 201, placed.content
     assert placed.json()["kind"] == "shelter"
     assert Placement.objects.get().kind_option == "transit_home"
+
+
+# --- abuse types and referral sources ----------------------------------------------------------------------
+
+ONLINE_SCAM = {"code": "scam_compound", "label_en": "Forced labour in a scam compound",
+               "label_km": "ការបង្ខំឱ្យធ្វើការក្នុងមជ្ឈមណ្ឌលបោកប្រាស់", "category": "human_trafficking"}  # fmt: skip
+HOTLINE = {"code": "hotline", "label_en": "Child helpline", "label_km": "ខ្សែទូរស័ព្ទជំនួយកុមារ", "category": "other"}
+
+
+def test_an_added_abuse_type_and_referral_source_count_under_their_categories(client: HttpClient, cast: Cast) -> None:
+    services.option_add(actor=cast.admin, list_id="abuse_type", **ONLINE_SCAM)
+    services.option_add(actor=cast.admin, list_id="referral_source", **HOTLINE)
+    writer = Api(token_for(cast.case_manager, ApiToken.Scope.WRITE)[1])
+    opened = days_ago(40)
+
+    schema = writer.get("/openapi.json").json()["components"]["schemas"]
+    referred = writer.post(
+        "/referrals", {"referred_on": str(opened), "source": "hotline", "person": {"name": "Someone"}}
+    )
+    client.force_login(cast.case_manager)
+    form_page = client.get("/referrals/new/").content.decode()
+
+    assert "hotline" in schema["ReferralIn"]["properties"]["source"]["enum"]
+    assert "scam_compound" in schema["CaseOpenIn"]["properties"]["primary_abuse_type"]["enum"]
+    assert referred.status_code == 201, referred.content
+    referral = Referral.objects.get()
+    assert (referral.source, referral.source_option) == ("other", "hotline")
+    assert "Child helpline" in form_page
+    patient = case_factories.make_client(cast.case_manager, given_name_latin="Dara", family_name_latin="Sok")
+    case = writer.post(
+        f"/clients/{patient.pk}/cases",
+        {"opened_on": str(opened), "primary_abuse_type": "scam_compound", "trafficking_subtype": "labour"},
+    )
+    assert case.status_code == 201, case.content
+    stored = Case.objects.get()
+    assert (stored.primary_abuse_type, stored.primary_abuse_type_option) == ("human_trafficking", "scam_compound")
+    assert stored.trafficking_subtype == "labour"  # the rule reads the category
+    by_type = get_metric("survivors_by_abuse_type").compute(Period(days_ago(60), days_ago(0)), cast.kh).value
+    assert by_type["human_trafficking"] == 1
