@@ -32,6 +32,7 @@ from wholejourney.care import services as care_services
 from wholejourney.care.forms import SessionForm, VisitForm
 from wholejourney.clients.models import Client
 from wholejourney.clients.selectors import clients_visible_to
+from wholejourney.core.forms import DayField
 from wholejourney.field.models import FieldPack, SyncEntry
 from wholejourney.outcomes import services as outcome_services
 from wholejourney.outcomes.forms import AssessmentForm, CrisisForm
@@ -218,8 +219,6 @@ def _attendance(actor: User, data: Mapping[str, Any]) -> models.Model:
     members known by their reference and new participants."""
     new = data.get("new_activity")
     if isinstance(new, dict):
-        from wholejourney.core.forms import DayField
-
         try:
             held_on = DayField(happened=True).clean(_text(new, "held_on"))
         except ValidationError as exc:
