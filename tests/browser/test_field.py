@@ -1,6 +1,6 @@
 """Field work offline in a real browser on a phone, in Khmer (issue 22's browser acceptance): the case
 manager prepares a pack online, goes offline, reopens the app from its service worker, records a
-visit, an assessment and a session, syncs when back online; the office then holds exactly those
+visit, an assessment, a crisis and a session, syncs when back online; the office then holds exactly those
 records, made by them. IndexedDB holds no plaintext; five wrong PINs wipe it; an expired pack does
 not open; a disabled account's pack is wiped at the next contact. A sync whose answer is lost after
 the server committed is sent again and writes nothing twice."""
@@ -132,7 +132,7 @@ def test_field_work_offline_then_synced_without_loss(
     from wholejourney.accounts.models import User
     from wholejourney.audit.models import AuditEvent
     from wholejourney.care.models import CounselingSession, Visit
-    from wholejourney.outcomes.models import Assessment, ClockState
+    from wholejourney.outcomes.models import Assessment, ClockState, CrisisEvent
 
     context = page.context
     page.set_viewport_size(PHONE)
@@ -177,6 +177,15 @@ def test_field_work_offline_then_synced_without_loss(
     page.locator("form.entry button[type=submit]").click()
     expect(page.locator("article.client")).to_be_visible()
 
+    # A crisis: the phone asks for the domains and what happened, as the page does.
+    page.locator("article.client .actions button").nth(2).click()
+    page.locator("form.entry button[type=submit]").click()
+    expect(page.locator("form.entry .errors .error")).to_have_count(2)
+    page.locator("input[name=domains][value=wellbeing]").check()
+    page.locator("textarea[name=what_happened]").fill(SENTINEL_NOTE)
+    page.locator("form.entry button[type=submit]").click()
+    expect(page.locator("article.client")).to_be_visible()
+
     # A visit dated before the case opened: the phone cannot know; the office will refuse it.
     page.locator("article.client .actions button").nth(0).click()
     page.locator("input[name=visited_on]").fill((timezone.localdate() - datetime.timedelta(days=40)).isoformat())
@@ -184,7 +193,7 @@ def test_field_work_offline_then_synced_without_loss(
     expect(page.locator("article.client")).to_be_visible()
 
     page.locator("#field-nav button[data-go=sync]").click()
-    expect(page.locator("li.waiting")).to_have_count(4)
+    expect(page.locator("li.waiting")).to_have_count(5)
     shoot(page, screenshot_dir, "sync-waiting-offline-km")
 
     # Nothing readable in IndexedDB: no name, no note.
@@ -199,7 +208,7 @@ def test_field_work_offline_then_synced_without_loss(
     # 3. Online again: sync. Three accepted, one conflict with the pages' message, kept on the phone.
     context.set_offline(False)
     page.locator("#sync-now").click()
-    expect(page.locator("li.accepted")).to_have_count(3)
+    expect(page.locator("li.accepted")).to_have_count(4)
     expect(page.locator("li.conflict")).to_have_count(1)
     expect(page.locator("li.conflict .error").first).not_to_be_empty()
     shoot(page, screenshot_dir, "sync-list-km")
@@ -209,6 +218,7 @@ def test_field_work_offline_then_synced_without_loss(
     assert visit.note == SENTINEL_NOTE and visit.recorded_by == casemanager
     assessment = Assessment.objects.get(client=field_client)
     assert CounselingSession.objects.count() == 1
+    assert CrisisEvent.objects.get(client=field_client).what_happened == SENTINEL_NOTE
     for kind, record in (("care.visit", visit), ("outcomes.assessment", assessment)):
         assert AuditEvent.objects.filter(
             actor_id=casemanager.pk, action="create", object_type=kind, object_id=str(record.pk)
@@ -229,7 +239,7 @@ def test_field_work_offline_then_synced_without_loss(
     page.locator("form.entry button[type=submit]").click()
     expect(page.locator("li.waiting")).to_have_count(1)
     page.locator("#sync-now").click()
-    expect(page.locator("li.accepted")).to_have_count(4)
+    expect(page.locator("li.accepted")).to_have_count(5)
     expect(page.locator("li.conflict")).to_have_count(0)
     assert Visit.objects.filter(client=field_client).count() == 2
 
