@@ -133,6 +133,9 @@ class TwoFactorRequiredMiddleware:
         return request.path in self._paths[names] or request.path.startswith(settings.STATIC_URL)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Always set, so a template that reads it never fails a lookup (Django logs a failed lookup
+        # with the request, and so its query string, at DEBUG).
+        request.wj_second_factor_pending = False  # type: ignore[attr-defined]
         user = request.user
         if not user.is_authenticated:
             return self.get_response(request)
