@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import ConsentHow, ConsentKind
+from wholejourney.core.forms import DayField
 
 
 class ConsentForm(forms.Form):
@@ -18,7 +19,7 @@ class ConsentForm(forms.Form):
         required=False,
         help_text=_("For sharing: the organisation the information may go to."),
     )
-    given_on = forms.DateField(label=_("Given on"), widget=forms.DateInput(attrs={"type": "date"}))
+    given_on = DayField(label=_("Given on"), happened=True)
     how_given = forms.ChoiceField(label=_("How it was given"), choices=ConsentHow.choices)
     pseudonym = forms.CharField(
         label=_("Pseudonym"), max_length=80, required=False, help_text=_("For a story: the name it is told under.")
@@ -43,9 +44,6 @@ class ConsentForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    withdrawn_on = forms.DateField(
-        label=_("Withdrawn on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Today if left empty. It stops at once."),
+    withdrawn_on = DayField(
+        label=_("Withdrawn on"), required=False, help_text=_("Today if left empty. It stops at once.")
     )
