@@ -765,3 +765,88 @@ def partner_outcome(request: HttpRequest, referral_id: PathId, data: OutcomeIn) 
     user: Any = request.user
     services.referral_report_outcome(actor=user, referral=referral, outcome=data.outcome, note=data.note)
     return _sent_to_us(selectors.partner_referral_get_for(user=user, pk=referral.pk))
+
+
+# --- transfers between offices ----------------------------------------------------------------------
+
+
+class TransferOut(Schema):
+    id: int
+    client_code: str
+    from_office: str
+    to_office: str
+    status: str
+    requested_at: datetime.datetime
+    effective_on: Day | None
+
+
+class TransferIn(Schema):
+    to_office: str = Field(..., max_length=8, description="The receiving office's code, e.g. VN.")
+    reason: str = Field(..., max_length=2000)
+
+
+class TransferDecisionIn(Schema):
+    approve: bool = Field(..., description="The sending director approves, then the receiving one accepts.")
+    note: str = Field("", max_length=2000, description="Needed to decline.")
+    effective_on: Day | None = Field(None, description="For the receiving office: the day the client moved.")
+
+
+def _transfer_out(transfer: Any) -> dict[str, Any]:
+    return {
+        "id": transfer.pk,
+        "client_code": transfer.client_code,
+        "from_office": transfer.from_office.code,
+        "to_office": transfer.to_office.code,
+        "status": transfer.status,
+        "requested_at": transfer.requested_at,
+        "effective_on": transfer.effective_on,
+    }
+
+
+@router.get("/transfers", response=responses(list[TransferOut]), url_name="transfers_list")
+@allow(Permission.MANAGE_CASES)
+def transfers_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """Transfers from or to the user's office, newest first (no reasons, no names)."""
+    return [_transfer_out(t) for t in selectors.transfers_visible_to(request.user)[:200]]
+
+
+@router.post(
+    "/clients/{int:client_id}/transfers",
+    response=responses(TransferOut, 201),
+    auth=write_token,
+    url_name="transfer_request",
+)
+@allow(Permission.MANAGE_CASES)
+def transfer_request(request: HttpRequest, client_id: PathId, data: TransferIn) -> Status[dict[str, Any]]:
+    """Ask to hand the client to another office; its directors then decide."""
+    from wholejourney.cases import transfers
+
+    client = client_selectors.client_get_for(user=request.user, pk=client_id)
+    office = selectors.transfer_offices_for(client).filter(code=data.to_office).first()
+    if office is None:
+        message = _("Choose another of our offices.")
+        raise ApiError(422, "invalid", message, {"to_office": [message]})
+    user: Any = request.user
+    return Status(
+        201, _transfer_out(transfers.transfer_request(actor=user, client=client, to_office=office, reason=data.reason))
+    )
+
+
+@router.post(
+    "/transfers/{int:transfer_id}/decide", response=responses(TransferOut), auth=write_token, url_name="transfer_decide"
+)
+@allow(Permission.APPROVE_CLOSURE)
+def transfer_decide(request: HttpRequest, transfer_id: PathId, data: TransferDecisionIn) -> dict[str, Any]:
+    """The sending director approves or declines; then the receiving director accepts or declines."""
+    from wholejourney.cases import transfers
+    from wholejourney.cases.models import Transfer
+
+    user: Any = request.user
+    transfer = selectors.transfer_get_for(user=user, pk=transfer_id)
+    if transfer.status == Transfer.Status.REQUESTED:
+        transfer = transfers.transfer_approve(actor=user, transfer=transfer, approve=data.approve, note=data.note)
+    else:
+        transfer = transfers.transfer_receive(
+            actor=user, transfer=transfer, accept=data.approve, note=data.note, effective_on=data.effective_on
+        )
+    return _transfer_out(selectors.transfer_get_for(user=user, pk=transfer.pk))

@@ -156,3 +156,28 @@ def test_each_step_notifies_who_acts_next_and_nobody_else(cast: Cast, vn_directo
     transfers.transfer_receive(actor=vn_director, transfer=transfer, accept=True, effective_on=MOVED)
     assert told() == {"director", "vn.director", "cm"}
     assert not Notification.objects.filter(recipient__in=[cast.other_office, cast.me_officer, cast.colleague]).exists()
+
+
+def test_the_api_carries_the_same_steps(cast: Cast, vn_director: Any, client_in_kh: Client) -> None:
+    from wholejourney.api.models import ApiToken
+    from wholejourney.api.tests.conftest import Api
+    from wholejourney.api.tests.factories import token_for
+
+    def api(user: Any) -> Api:
+        return Api(token_for(user, ApiToken.Scope.WRITE)[1])
+
+    asked = api(cast.case_manager).post(f"/clients/{client_in_kh.pk}/transfers", {"to_office": "VN", "reason": "Moved"})
+    assert asked.status_code == 201
+    transfer_id = asked.json()["id"]
+    assert api(vn_director).post(f"/transfers/{transfer_id}/decide", {"approve": True}).status_code in (403, 404)
+    assert api(cast.director).post(f"/transfers/{transfer_id}/decide", {"approve": True}).json()["status"] == "approved"
+    done = api(vn_director).post(f"/transfers/{transfer_id}/decide", {"approve": True, "effective_on": "2023-07-01"})
+
+    assert done.status_code == 200 and done.json()["status"] == "accepted"
+    assert Client.objects.get(pk=client_in_kh.pk).office == cast.vn
+    assert (
+        api(cast.other_office)
+        .post(f"/clients/{client_in_kh.pk}/transfers", {"to_office": "KH", "reason": "x"})
+        .status_code
+        == 404
+    )
