@@ -225,6 +225,9 @@ class OfficeWorkbook:
                 "status": r.status,
                 "client_ref": self.client(r.client_id),
                 "decision_note": r.decision_note,
+                "service_asked": r.service_asked,
+                "outcome": r.outcome,
+                "outcome_note": r.outcome_note,
             }
 
     def cases(self) -> Iterator[Row]:

@@ -33,6 +33,8 @@ from wholejourney.cases.models import (
     CaseStatus,
     ClosureReason,
     Referral,
+    ReferralOutcome,
+    ServiceAsked,
     TraffickingSubtype,
     Urgency,
 )
@@ -250,6 +252,9 @@ SHEETS: tuple[Sheet, ...] = (
             _choice("status", Referral.Status.choices, _("Where the referral stands.")),
             _link("client_ref", "clients", _("The client, once known (required for outgoing)."), required=False),
             _text("decision_note", _("Reason for the decision. Encrypted."), 4000, identifying=True),
+            _choice("service_asked", ServiceAsked.choices, _("Outgoing: the service asked for."), required=False),
+            _choice("outcome", ReferralOutcome.choices, _("Outgoing: what the partner reported."), required=False),
+            _text("outcome_note", _("Outgoing: what the partner provided. Encrypted."), 4000, identifying=True),
         ),
         key="referral_ref",
     ),

@@ -235,6 +235,9 @@ def build_referral(loader: LoadState, v: Values, existing: Any) -> Record:
         "person": {"name": v["person_name"]} if v["person_name"] else {},
         "status": v["status"],
         "decision_note": v["decision_note"],
+        "service_asked": v["service_asked"] or "",
+        "outcome": v["outcome"] or "",
+        "outcome_note": v["outcome_note"],
         "client_id": client_id,
         "submitted_by_id": loader.actor.pk,
         # Before it names a client, a referral is under the master key (Referral.encryption_data_key).
