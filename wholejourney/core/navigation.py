@@ -18,6 +18,8 @@ class NavItem:
     label: str | Promise
     url_name: str
     permission: Permission
+    # Where the permission is not enough: the organisation-wide option lists are for global accounts.
+    global_only: bool = False
 
 
 NAVIGATION: tuple[NavItem, ...] = (
@@ -41,7 +43,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem(_("Staff"), "accounts:user_list", Permission.VIEW_STAFF),
     NavItem(_("Teams"), "accounts:team_list", Permission.VIEW_STAFF),
     NavItem(_("Offices"), "accounts:office_list", Permission.MANAGE_OFFICES),
-    NavItem(_("Option lists"), "options:lists", Permission.MANAGE_OPTIONS),
+    NavItem(_("Option lists"), "options:lists", Permission.MANAGE_OPTIONS, global_only=True),
     NavItem(_("Reports"), "reporting:report", Permission.VIEW_REPORTS),
     NavItem(_("Tables"), "tables:builder", Permission.VIEW_REPORTS),
     NavItem(_("Audit trail"), "audit:trail", Permission.VIEW_AUDIT),
@@ -59,6 +61,8 @@ def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     items = []
     seen: set[str] = set()
     for item in NAVIGATION:
+        if item.global_only and getattr(user, "office_id", None) is not None:
+            continue
         if item.permission in granted and item.url_name not in seen:
             seen.add(item.url_name)  # one link per page, whichever of its permissions the user holds
             url = reverse(item.url_name)
