@@ -126,7 +126,9 @@ def test_consent_and_a_document_from_the_client_record_on_a_phone_in_khmer(
     photo = Document.objects.get(client=client, kind="identity")
     preview = page.locator(f"img.preview[src='/documents/{photo.pk}/preview/']")
     expect(preview).to_be_visible()
-    assert page.evaluate("(img) => img.naturalWidth", preview.element_handle()) > 0
+    # The preview loads lazily: bring it into view and wait for the server-drawn image to arrive.
+    preview.scroll_into_view_if_needed()
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=preview.element_handle())
     shoot(page, screenshot_dir, "documents")
 
     with page.expect_download() as downloading:
