@@ -243,17 +243,25 @@ class Builder:
         print(f" {seconds:.1f} s", flush=True)
 
     def _version_defaults(self) -> None:
-        """A correctable record's `version` (issue 18) has its default in Python only: give it one
-        in the database too, so the COPY and INSERT … SELECT below need not name the column."""
+        """Columns added after this builder was written have their defaults in Python only: a
+        correctable record's `version` (issue 18), and blank texts such as a referral's
+        `service_asked` or `outcome` (issue 21). Give them defaults in the database too, so the
+        COPY and INSERT … SELECT below need not name them."""
         from django.db import connection
 
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
-                "AND column_name = 'version' AND is_nullable = 'NO' AND column_default IS NULL"
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND is_nullable = 'NO' AND column_default IS NULL "
+                "AND (column_name = 'version' OR data_type IN ('character varying', 'text'))"
             )
-            for (table,) in cursor.fetchall():
-                statement = sql.SQL("ALTER TABLE {} ALTER COLUMN version SET DEFAULT 1").format(sql.Identifier(table))
+            for table, column, data_type in cursor.fetchall():
+                default = sql.Literal(1) if column == "version" else sql.Literal("")
+                if column != "version" and data_type not in ("character varying", "text"):
+                    continue
+                statement = sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}").format(
+                    sql.Identifier(table), sql.Identifier(column), default
+                )
                 cursor.execute(statement.as_string(cursor.connection))
 
     def build(self) -> float:
