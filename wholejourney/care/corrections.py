@@ -228,12 +228,6 @@ def _plan_page(record: Any) -> str:
     return reverse("care:care_plan_detail", kwargs={"pk": getattr(record, "plan_id", None) or record.pk})
 
 
-def _care_plan_check(plan: CarePlan) -> None:
-    services.check_day_in_case(plan.case, plan.drafted_on, "drafted_on")
-    if plan.next_review_on is not None and plan.next_review_on <= plan.drafted_on:
-        raise ValidationError({"next_review_on": _("The review must come after the plan is drafted.")})
-
-
 register(
     CorrectableKind(
         key="care_plan",
@@ -244,7 +238,7 @@ register(
         permissions=(Permission.MANAGE_CASES,),
         shown_at=_plan_page,
         author_id=lambda record: record.drafted_by_id,
-        check=_care_plan_check,
+        check=services.care_plan_check,
     )
 )
 
@@ -277,12 +271,6 @@ register(
 )
 
 
-def _review_check(review: CarePlanReview) -> None:
-    services.check_day_in_case(review.plan.case, review.reviewed_on, "reviewed_on")
-    if review.next_review_on is not None and review.next_review_on <= review.reviewed_on:
-        raise ValidationError({"next_review_on": _("The next review must come after this one.")})
-
-
 register(
     CorrectableKind(
         key="care_plan_review",
@@ -296,7 +284,7 @@ register(
         case=lambda record: record.plan.case,
         author_id=lambda record: record.reviewed_by_id,
         office_id=lambda record: record.plan.client.office_id,
-        check=_review_check,
+        check=services.care_plan_review_check,
         identifying=("note",),
     )
 )

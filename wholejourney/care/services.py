@@ -125,7 +125,7 @@ def care_plan_draft(
 ) -> CarePlan:
     """A care plan with goals in the four domains, drafted by the case manager."""
     _require(actor, Permission.MANAGE_CASES, case.client)
-    check_day_in_case(case, drafted_on, "drafted_on")
+    care_plan_check(CarePlan(case=case, drafted_on=drafted_on, next_review_on=next_review_on))
     goals = list(goals)
     missing = set(Domain.values) - {goal.get("domain") for goal in goals}
     if missing:
@@ -133,8 +133,6 @@ def care_plan_draft(
             _("Give at least one goal in every domain; missing: %(domains)s.")
             % {"domains": ", ".join(str(Domain(d).label) for d in sorted(missing))}
         )
-    if next_review_on <= drafted_on:
-        raise ValidationError({"next_review_on": _("The review must come after the plan is drafted.")})
     for goal in goals:
         check_responsible(goal.get("responsible"), case)
     with transaction.atomic():
@@ -156,6 +154,20 @@ def care_plan_draft(
     return plan
 
 
+def care_plan_check(plan: CarePlan) -> None:
+    """The dates of a care plan, new or corrected: drafted within the case, reviewed after."""
+    check_day_in_case(plan.case, plan.drafted_on, "drafted_on")
+    if plan.next_review_on is not None and plan.next_review_on <= plan.drafted_on:
+        raise ValidationError({"next_review_on": _("The review must come after the plan is drafted.")})
+
+
+def care_plan_review_check(review: CarePlanReview) -> None:
+    """The dates of a review, new or corrected."""
+    check_day_in_case(review.plan.case, review.reviewed_on, "reviewed_on")
+    if review.next_review_on is not None and review.next_review_on <= review.reviewed_on:
+        raise ValidationError({"next_review_on": _("The next review must come after this one.")})
+
+
 def care_plan_approve(*, actor: User, plan: CarePlan, approved_on: datetime.date) -> CarePlan:
     case = plan.case
     supervises = case.team is not None and case.team.supervisor_id == actor.pk
@@ -172,9 +184,7 @@ def care_plan_review(
     *, actor: User, plan: CarePlan, reviewed_on: datetime.date, note: str, next_review_on: datetime.date | None
 ) -> CarePlanReview:
     _require(actor, Permission.MANAGE_CASES, plan.client)
-    check_day_in_case(plan.case, reviewed_on, "reviewed_on")
-    if next_review_on is not None and next_review_on <= reviewed_on:
-        raise ValidationError({"next_review_on": _("The next review must come after this one.")})
+    care_plan_review_check(CarePlanReview(plan=plan, reviewed_on=reviewed_on, next_review_on=next_review_on))
     with transaction.atomic():
         review = _save(
             actor,

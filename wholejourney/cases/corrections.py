@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +23,7 @@ from wholejourney.cases.models import (
     Referral,
     TraffickingSubtype,
 )
+from wholejourney.cases.services import not_in_future
 from wholejourney.core.corrections.registry import CorrectableKind, register
 from wholejourney.core.dates import shown
 from wholejourney.core.forms import DayField, no_future_dates
@@ -33,11 +33,6 @@ from wholejourney.partners.models import Organisation
 
 def _client_page(record: Any) -> str:
     return reverse("clients:detail", kwargs={"pk": record.client_id})
-
-
-def _not_in_future(day: datetime.date | None, field: str) -> None:
-    if day is not None and day > timezone.localdate():
-        raise ValidationError({field: _("The date cannot be in the future.")})
 
 
 # --- a case's details ------------------------------------------------------------------------
@@ -61,7 +56,7 @@ class CaseDetailsForm(forms.Form):
 
 def _case_check(case: Case) -> None:
     settle(case, "abuse_type", "primary_abuse_type", "primary_abuse_type_option")  # wholejourney.options
-    _not_in_future(case.opened_on, "opened_on")
+    not_in_future(case.opened_on, "opened_on")
     if case.primary_abuse_type != AbuseType.HUMAN_TRAFFICKING:
         case.trafficking_subtype = ""
     earlier = Case.objects.filter(client_id=case.client_id, opened_on__lt=case.opened_on).exclude(pk=case.pk)
@@ -99,8 +94,8 @@ def placement_check(placement: Placement) -> None:
     """The rules of a corrected placement (cases.services.placement_add's), its own dates apart."""
     settle(placement, "placement_kind")  # an added kind of placement (wholejourney.options)
     case = placement.case
-    _not_in_future(placement.start, "start")
-    _not_in_future(placement.end, "end")
+    not_in_future(placement.start, "start")
+    not_in_future(placement.end, "end")
     if placement.start < case.opened_on:
         raise ValidationError(
             {
@@ -185,7 +180,7 @@ def _referral_check(referral: Referral) -> None:
     if referral.direction != Referral.Direction.INCOMING:
         raise ValidationError(_("Only a referral received by the office can be corrected here."))
     settle(referral, "referral_source", "source", "source_option")  # wholejourney.options
-    _not_in_future(referral.referred_on, "referred_on")
+    not_in_future(referral.referred_on, "referred_on")
 
 
 register(

@@ -50,8 +50,9 @@ def _require(actor: User, perm: Permission, obj: Any = None) -> None:
         raise PermissionDenied
 
 
-def _not_in_future(day: datetime.date, field: str) -> None:
-    if day > timezone.localdate():
+def not_in_future(day: datetime.date | None, field: str) -> None:
+    """A day that has happened (no day at all is left to the field's own rule)."""
+    if day is not None and day > timezone.localdate():
         raise ValidationError({field: _("The date cannot be in the future.")})
 
 
@@ -79,7 +80,7 @@ def referral_receive(
         _require(actor, Permission.MANAGE_CASES, office)
     # A source administrators added (wholejourney.options) is kept beside its reporting category.
     source, source_option = resolve_for("referral_source", source, "source", _("Choose who referred the person."))
-    _not_in_future(referred_on, "referred_on")
+    not_in_future(referred_on, "referred_on")
     if source == ReferralSource.ORGANISATION and organisation is None:
         raise ValidationError({"organisation": _("Choose the organisation that referred the person.")})
     if organisation is not None and organisation.office_id != office.pk:
@@ -195,7 +196,7 @@ def referral_send(
     the partner should answer. The client's consent to share with that partner must be in force, or
     the director overrides it with a reason (clients.services.sharing_consent_check)."""
     _require(actor, Permission.MANAGE_CASES, client)
-    _not_in_future(referred_on, "referred_on")
+    not_in_future(referred_on, "referred_on")
     if organisation.office_id != client.office_id:
         raise ValidationError({"organisation": _("The organisation belongs to another office.")})
     if service_asked not in ServiceAsked.values:
@@ -331,7 +332,7 @@ def case_open(
     The actor must have the client in their caseload — unless the client is new (no case yet),
     as when intake registers someone and opens their first case for another team."""
     _require(actor, Permission.MANAGE_CASES, client if client.cases.exists() else client.office)
-    _not_in_future(opened_on, "opened_on")
+    not_in_future(opened_on, "opened_on")
     # An abuse type administrators added (wholejourney.options) is kept beside its reporting category.
     primary_abuse_type, abuse_type_option = resolve_for(
         "abuse_type", primary_abuse_type, "primary_abuse_type", _("Choose the primary abuse type.")
@@ -431,7 +432,7 @@ def closure_request(
         raise ValidationError(_("The case is already closed."))
     if reason not in ClosureReason.values:
         raise ValidationError({"reason": _("Choose the reason for closing the case.")})
-    _not_in_future(closing_date, "closing_date")
+    not_in_future(closing_date, "closing_date")
     if closing_date < case.opened_on:
         raise ValidationError(
             {"closing_date": _("The case cannot close before it opened (%(date)s).") % {"date": shown(case.opened_on)}}
@@ -512,7 +513,7 @@ def case_reopen(*, actor: User, case: Case, reopened_on: datetime.date, reason: 
         raise ValidationError(_("Only a closed case can be reopened."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the case is reopened.")})
-    _not_in_future(reopened_on, "reopened_on")
+    not_in_future(reopened_on, "reopened_on")
     if reopened_on < case.closed_on:
         raise ValidationError({"reopened_on": _("The case cannot reopen before it closed.")})
     if case.client.cases.exclude(pk=case.pk).exclude(status=CaseStatus.CLOSED).exists():
@@ -550,7 +551,7 @@ def placement_add(
     _require(actor, Permission.MANAGE_CASES, case)
     # A kind administrators added (wholejourney.options) is kept beside its reporting category.
     kind, kind_option = resolve_for("placement_kind", kind, "kind", _("Choose where the client lives."))
-    _not_in_future(start, "start")
+    not_in_future(start, "start")
     if start < case.opened_on:
         raise ValidationError(
             {
@@ -563,7 +564,7 @@ def placement_add(
     if end is not None and end <= start:
         raise ValidationError({"end": _("The placement must end after it starts.")})
     if end is not None:
-        _not_in_future(end, "end")
+        not_in_future(end, "end")
     if kind == PlacementKind.FOSTER_CARE and foster_family is None:
         raise ValidationError({"foster_family": _("Choose the foster family.")})
     if kind == PlacementKind.OTHER_SHELTER and organisation is None:
@@ -607,7 +608,7 @@ def placement_add(
 
 def placement_end(*, actor: User, placement: Placement, end: datetime.date) -> Placement:
     _require(actor, Permission.MANAGE_CASES, placement.case)
-    _not_in_future(end, "end")
+    not_in_future(end, "end")
     if end <= placement.start:
         raise ValidationError({"end": _("The placement must end after it starts.")})
     with transaction.atomic():

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,6 +17,7 @@ from wholejourney.accounts.roles import Permission
 from wholejourney.core.corrections.registry import CorrectableKind, register
 from wholejourney.partners.models import Organisation
 from wholejourney.programmes import forms as programme_forms
+from wholejourney.programmes import services
 from wholejourney.programmes.forms import ActivityForm
 from wholejourney.programmes.models import (
     Activity,
@@ -37,8 +37,7 @@ def _activity_page(record: Any) -> str:
 def _activity_check(activity: Activity) -> None:
     if activity.kind not in ActivityKind.values:
         raise ValidationError({"kind": _("Choose what kind of activity it was.")})
-    if activity.held_on > timezone.localdate():
-        raise ValidationError({"held_on": _("The date cannot be in the future.")})
+    services.held_check(activity)
 
 
 register(
@@ -118,34 +117,6 @@ def _office_record(
     )
 
 
-def _not_in_future(day: Any, field: str) -> None:
-    if day is not None and day > timezone.localdate():
-        raise ValidationError({field: _("The date cannot be in the future.")})
-
-
-def _campaign_check(campaign: Campaign) -> None:
-    _not_in_future(campaign.held_on, "held_on")
-    counts = [campaign.adults_female, campaign.adults_male, campaign.children_female, campaign.children_male]
-    if any(count < 0 for count in counts):
-        raise ValidationError(_("The number of people reached cannot be negative."))
-    if sum(counts) == 0:
-        raise ValidationError(_("Give the number of people the campaign reached."))
-
-
-def _donation_check(donation: Donation) -> None:
-    _not_in_future(donation.donated_on, "donated_on")
-    if donation.copies <= 0:
-        raise ValidationError({"copies": _("Give the number of copies donated.")})
-    if donation.recipient.office_id != donation.office_id:
-        raise ValidationError({"recipient": _("The organisation belongs to another office.")})
-
-
-def _event_check(event: PublicEvent) -> None:
-    _not_in_future(event.held_on, "held_on")
-    if event.reported_attendance < 0:
-        raise ValidationError({"reported_attendance": _("Attendance cannot be negative.")})
-
-
 _office_record(
     "campaign",
     Campaign,
@@ -153,7 +124,7 @@ _office_record(
     ("kind", "held_on", "place", "topics", "adults_female", "adults_male", "children_female", "children_male"),
     lambda record, data: programme_forms.CampaignForm(data),
     "campaign",
-    _campaign_check,
+    services.campaign_check,
 )
 _office_record(
     "external_meeting",
@@ -164,7 +135,7 @@ _office_record(
         data, staff=User.objects.filter(office_id=record.office_id, is_active=True)
     ),
     "meeting",
-    lambda meeting: _not_in_future(meeting.held_on, "held_on"),
+    services.held_check,
 )
 _office_record(
     "donation",
@@ -175,7 +146,7 @@ _office_record(
         data, organisations=Organisation.objects.filter(office_id=record.office_id)
     ),
     "donation",
-    _donation_check,
+    services.donation_check,
 )
 _office_record(
     "public_event",
@@ -184,5 +155,5 @@ _office_record(
     ("kind", "name", "held_on", "reported_attendance"),
     lambda record, data: programme_forms.PublicEventForm(data),
     "event",
-    _event_check,
+    services.public_event_check,
 )

@@ -262,21 +262,31 @@ def campaign_record(
     children_male: int = 0,
 ) -> Campaign:
     _require(actor, office)
-    _not_in_future(held_on, "held_on")
-    counts = (adults_female, adults_male, children_female, children_male)
-    if any(count < 0 for count in counts):
-        raise ValidationError(_("The number of people reached cannot be negative."))
-    if sum(counts) == 0:
-        raise ValidationError(_("Give the number of people the campaign reached."))
     campaign = Campaign(
         office=office, kind=kind, held_on=held_on, topics=list(topics), place=place,
         adults_female=adults_female, adults_male=adults_male, children_female=children_female, children_male=children_male,
     )  # fmt: skip
+    campaign_check(campaign)
     with transaction.atomic():
         campaign.full_clean()
         campaign.save()
         audit_record(actor=actor, action=AuditEvent.Action.CREATE, target=campaign, changed_fields=["campaign"])
     return campaign
+
+
+def campaign_check(campaign: Campaign) -> None:
+    """The rules of a campaign, new or corrected (core.corrections)."""
+    _not_in_future(campaign.held_on, "held_on")
+    counts = (campaign.adults_female, campaign.adults_male, campaign.children_female, campaign.children_male)
+    if any(count < 0 for count in counts):
+        raise ValidationError(_("The number of people reached cannot be negative."))
+    if sum(counts) == 0:
+        raise ValidationError(_("Give the number of people the campaign reached."))
+
+
+def held_check(record: Activity | ExternalMeeting) -> None:
+    """The rule of an activity or meeting, new or corrected: held, not to come."""
+    _not_in_future(record.held_on, "held_on")
 
 
 def _simple_create(actor: User, record: Any) -> Any:
@@ -311,30 +321,36 @@ def donation_record(
     description: str = "",
 ) -> Donation:
     _require(actor, office)
-    _not_in_future(donated_on, "donated_on")
-    if copies <= 0:
-        raise ValidationError({"copies": _("Give the number of copies donated.")})
-    if recipient.office_id != office.pk:
-        raise ValidationError({"recipient": _("The organisation belongs to another office.")})
-    return _simple_create(
-        actor,
-        Donation(
-            office=office, item=item, copies=copies, recipient=recipient, donated_on=donated_on, description=description
-        ),
+    donation = Donation(
+        office=office, item=item, copies=copies, recipient=recipient, donated_on=donated_on, description=description
     )
+    donation_check(donation)
+    return _simple_create(actor, donation)
+
+
+def donation_check(donation: Donation) -> None:
+    """The rules of a donation, new or corrected."""
+    _not_in_future(donation.donated_on, "donated_on")
+    if donation.copies <= 0:
+        raise ValidationError({"copies": _("Give the number of copies donated.")})
+    if donation.recipient.office_id != donation.office_id:
+        raise ValidationError({"recipient": _("The organisation belongs to another office.")})
 
 
 def public_event_record(
     *, actor: User, office: Office, kind: str, name: str, held_on: datetime.date, reported_attendance: int
 ) -> PublicEvent:
     _require(actor, office)
-    _not_in_future(held_on, "held_on")
-    if reported_attendance < 0:
+    event = PublicEvent(office=office, kind=kind, name=name, held_on=held_on, reported_attendance=reported_attendance)
+    public_event_check(event)
+    return _simple_create(actor, event)
+
+
+def public_event_check(event: PublicEvent) -> None:
+    """The rules of a public event, new or corrected."""
+    _not_in_future(event.held_on, "held_on")
+    if event.reported_attendance < 0:
         raise ValidationError({"reported_attendance": _("Attendance cannot be negative.")})
-    return _simple_create(
-        actor,
-        PublicEvent(office=office, kind=kind, name=name, held_on=held_on, reported_attendance=reported_attendance),
-    )
 
 
 def community_group_create(
