@@ -38,6 +38,9 @@ TEST_SETTINGS: dict[str, Any] = {
     ],
     "WJ_REQUIRE_MFA": False,
     "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+    # Each test's client builds the middleware afresh, and WhiteNoise would list and stat every
+    # static file of every app each time (a sixth of a page test's time): look a file up when asked.
+    "WHITENOISE_AUTOREFRESH": True,
 }
 
 
@@ -59,23 +62,53 @@ def _audit_checkpoints_per_test(settings: Any, tmp_path_factory: pytest.TempPath
 _checkpoint_dirs = itertools.count()
 
 
+# Left alone by a PostgreSQL flush: the content types and permissions every migration made, which
+# post_migrate would otherwise insert again after each flush.
+KEPT_BY_FLUSH = frozenset({"django_content_type", "auth_permission"})
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _flush_past_the_audit_truncate_guard() -> Iterator[None]:
-    """On PostgreSQL the audit table refuses TRUNCATE (audit migration 0005), which is how Django empties
-    the database after a transactional test: the test run's flush, alone, passes the guard."""
+def _postgresql_flush_of_written_tables_only() -> Iterator[None]:
+    """After a transactional test (a live server, a second connection) Django empties the database
+    with one TRUNCATE of every table: about a second on PostgreSQL, as each of the hundred tables and
+    its indexes gets new files. A test writes to a handful, so the flush asks which tables hold a row
+    (one statement) and deletes the rows of those only. Every foreign key Django makes on PostgreSQL
+    is checked at commit (DEFERRABLE INITIALLY DEFERRED), so the order of the deletes does not
+    matter. The audit table refuses DELETE and TRUNCATE (audit migrations 0002 and 0005): the test
+    run's flush, alone, passes the guard."""
     try:
         from django.db.backends.postgresql.operations import DatabaseOperations
     except ImportError:  # no PostgreSQL driver: SQLite only
         yield
         return
-    original = DatabaseOperations.execute_sql_flush
+    original = DatabaseOperations.sql_flush
 
-    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
-        guard = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_truncate"
-        original(self, [guard.format("DISABLE"), *sql_list, guard.format("ENABLE")])
+    def sql_flush(
+        self: Any, style: Any, tables: list[str], *, reset_sequences: bool = False, allow_cascade: bool = False
+    ) -> list[str]:
+        if not tables:
+            return []
+        if reset_sequences:  # `wholejourney flush`, as a test may call it: the whole TRUNCATE
+            guard = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_truncate;"
+            truncate = original(self, style, tables, reset_sequences=True, allow_cascade=allow_cascade)
+            return [guard.format("DISABLE"), *truncate, guard.format("ENABLE")]
+        # Table names from Django's own introspection, quoted: nothing here comes from a user.
+        quote = self.quote_name
+        probe = " UNION ALL ".join(f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})" for table in tables)  # noqa: S608
+        with self.connection.cursor() as cursor:
+            cursor.execute(probe, list(tables))
+            written = [row[0] for row in cursor.fetchall() if row[0] not in KEPT_BY_FLUSH]
+        if not written:
+            return []  # nothing to empty (and no post_migrate to emit)
+        deletes = [f"DELETE FROM {quote(table)};" for table in written]  # noqa: S608
+        statements = ["SET CONSTRAINTS ALL DEFERRED;", *deletes]
+        if "audit_auditevent" in written:
+            guard = "ALTER TABLE audit_auditevent {} TRIGGER audit_event_no_update_delete;"
+            statements = [guard.format("DISABLE"), *statements, guard.format("ENABLE")]
+        return statements
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+        patch.setattr(DatabaseOperations, "sql_flush", sql_flush)
         yield
 
 

@@ -42,13 +42,14 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     first_name = "Test"
     last_name = factory.Sequence(lambda n: f"Person{n}")
     office = factory.SubFactory(OfficeFactory)
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Hashed when the user is built, so the row is written once (tests make thousands of users).
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        for role in extracted or [Role.CASE_MANAGER]:
-            UserRole.objects.create(user=self, role=Role(role))
-        self.save()
+        if not create:
+            return
+        UserRole.objects.bulk_create(UserRole(user=self, role=Role(role)) for role in extracted or [Role.CASE_MANAGER])
         self._role_set = None  # type: ignore[attr-defined]
 
 
