@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -88,10 +89,15 @@ def _staff(office: Office, role: str) -> User:
 def build_care_2023(office: Office, rng: random.Random) -> None:
     windows = _windows(office)
     long_enough = [w for w in windows if (w.end - w.start).days >= 60]
-    _counseling(office, rng, long_enough)
-    _legal(office, rng, windows, long_enough)
-    _education(office, rng, windows)
-    _economic(office, rng, windows, long_enough)
+    # A transaction for each kind of care (see office.build_demo_office).
+    with transaction.atomic():
+        _counseling(office, rng, long_enough)
+    with transaction.atomic():
+        _legal(office, rng, windows, long_enough)
+    with transaction.atomic():
+        _education(office, rng, windows)
+    with transaction.atomic():
+        _economic(office, rng, windows, long_enough)
 
 
 def _counseling(office: Office, rng: random.Random, windows: list[Window]) -> None:

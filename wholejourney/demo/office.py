@@ -12,6 +12,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import transaction
+
 from wholejourney.accounts.models import Team, User
 from wholejourney.cases import services as case_services
 from wholejourney.cases.models import (
@@ -26,6 +28,7 @@ from wholejourney.cases.models import (
 from wholejourney.clients import services as client_services
 from wholejourney.clients.models import Client, ConsentHow, ConsentKind, Gender, Sex
 from wholejourney.core.models import Office
+from wholejourney.demo import CLIENTS_PER_TRANSACTION
 from wholejourney.demo.accounts import build_partner_account
 from wholejourney.demo.care import build_care_2023, build_care_around_2023, build_care_plans_and_visits
 from wholejourney.demo.outcomes import assess_until_whole, build_outcomes
@@ -295,74 +298,89 @@ def build_office(office: Office, plans: list[Plan], rng: random.Random, orgs: di
     ]
     # Its own generator, so that the office's other random choices stay as they were.
     assessments_rng = random.Random(SEED + 1)
-    for plan in plans:
-        first_opened = plan.cases[0][0]
-        client = client_services.client_create(
-            actor=staff,
-            office=office,
-            team=team,
-            case_manager=staff,
-            registered_at=datetime.datetime.combine(first_opened, datetime.time(9), tzinfo=datetime.UTC),
-            sex=plan.sex,
-            gender=Gender.FEMININE if plan.sex == Sex.FEMALE else Gender.MASCULINE,
-            citizenship=office.country,
-            primary_language="km" if office.country == "KH" else "vi",
-            date_of_birth=_day(rng, _d(1990, 1, 1), _d(2004, 12, 31) if _needs_adult(plan) else _d(2013, 12, 31)),
-            phone_numbers=[
-                f"0{rng.choice([12, 15, 17, 70, 77, 88, 97])} {rng.randrange(100, 999)} {rng.randrange(100, 999)}"
-            ],
-            **_name(rng, plan.sex),
-        )
+    for start in range(0, len(plans), CLIENTS_PER_TRANSACTION):
+        with transaction.atomic():
+            for plan in plans[start : start + CLIENTS_PER_TRANSACTION]:
+                _build_client(plan, office, team, staff, director, foster_families, orgs, rng, assessments_rng)
+
+
+def _build_client(
+    plan: Plan,
+    office: Office,
+    team: Team,
+    staff: User,
+    director: User,
+    foster_families: list[FosterFamily],
+    orgs: dict[str, list[Organisation]],
+    rng: random.Random,
+    assessments_rng: random.Random,
+) -> None:
+    """One client of the plan: registration, consents, and each case from referral to closure."""
+    first_opened = plan.cases[0][0]
+    client = client_services.client_create(
+        actor=staff,
+        office=office,
+        team=team,
+        case_manager=staff,
+        registered_at=datetime.datetime.combine(first_opened, datetime.time(9), tzinfo=datetime.UTC),
+        sex=plan.sex,
+        gender=Gender.FEMININE if plan.sex == Sex.FEMALE else Gender.MASCULINE,
+        citizenship=office.country,
+        primary_language="km" if office.country == "KH" else "vi",
+        date_of_birth=_day(rng, _d(1990, 1, 1), _d(2004, 12, 31) if _needs_adult(plan) else _d(2013, 12, 31)),
+        phone_numbers=[
+            f"0{rng.choice([12, 15, 17, 70, 77, 88, 97])} {rng.randrange(100, 999)} {rng.randrange(100, 999)}"
+        ],
+        **_name(rng, plan.sex),
+    )
+    client_services.consent_record(
+        actor=staff,
+        client=client,
+        kind=ConsentKind.SERVICES,
+        given_on=first_opened,
+        how_given=ConsentHow.SIGNED,
+        **_guardian(client, first_opened),
+    )
+    if plan.cases[-1][2] == ClosureReason.GOALS_ACHIEVED and rng.random() < 0.1:
+        story_day = plan.cases[-1][1] or first_opened
         client_services.consent_record(
             actor=staff,
             client=client,
-            kind=ConsentKind.SERVICES,
-            given_on=first_opened,
+            kind=ConsentKind.STORY,
+            given_on=story_day,
+            pseudonym=rng.choice(PSEUDONYMS),
             how_given=ConsentHow.SIGNED,
-            **_guardian(client, first_opened),
+            **_guardian(client, story_day),
         )
-        if plan.cases[-1][2] == ClosureReason.GOALS_ACHIEVED and rng.random() < 0.1:
-            story_day = plan.cases[-1][1] or first_opened
-            client_services.consent_record(
-                actor=staff,
-                client=client,
-                kind=ConsentKind.STORY,
-                given_on=story_day,
-                pseudonym=rng.choice(PSEUDONYMS),
-                how_given=ConsentHow.SIGNED,
-                **_guardian(client, story_day),
-            )
-        for index, (opened, closed, reason) in enumerate(plan.cases):
-            latest = index == len(plan.cases) - 1
-            abuse = plan.abuse_type if latest else rng.choice(list(AbuseType))
-            source, organisation = _referral_org(rng, plan, orgs) if latest else (ReferralSource.SELF, None)
-            referral = case_services.referral_receive(
-                actor=staff,
-                office=office,
-                referred_on=opened - datetime.timedelta(days=rng.randrange(0, 4)),
-                source=source,
-                organisation=organisation,
-                person={"name": client.display_name},
-            )
-            case = case_services.referral_accept(
-                actor=staff,
-                referral=referral,
-                client=client,
-                opened_on=opened,
-                primary_abuse_type=abuse,
-                trafficking_subtype=rng.choice(list(TraffickingSubtype))
-                if abuse == AbuseType.HUMAN_TRAFFICKING
-                else "",
-                team=team,
-                case_manager=staff,
-            )
-            if latest:
-                _place(case, plan, rng, staff, foster_families, orgs)
-            if closed is not None:
-                if reason == ClosureReason.GOALS_ACHIEVED:
-                    assess_until_whole(case, closed, assessments_rng)
-                request = case_services.closure_request(actor=staff, case=case, closing_date=closed, reason=reason)
-                case_services.closure_decide(actor=director, request=request, approve=True)
+    for index, (opened, closed, reason) in enumerate(plan.cases):
+        latest = index == len(plan.cases) - 1
+        abuse = plan.abuse_type if latest else rng.choice(list(AbuseType))
+        source, organisation = _referral_org(rng, plan, orgs) if latest else (ReferralSource.SELF, None)
+        referral = case_services.referral_receive(
+            actor=staff,
+            office=office,
+            referred_on=opened - datetime.timedelta(days=rng.randrange(0, 4)),
+            source=source,
+            organisation=organisation,
+            person={"name": client.display_name},
+        )
+        case = case_services.referral_accept(
+            actor=staff,
+            referral=referral,
+            client=client,
+            opened_on=opened,
+            primary_abuse_type=abuse,
+            trafficking_subtype=rng.choice(list(TraffickingSubtype)) if abuse == AbuseType.HUMAN_TRAFFICKING else "",
+            team=team,
+            case_manager=staff,
+        )
+        if latest:
+            _place(case, plan, rng, staff, foster_families, orgs)
+        if closed is not None:
+            if reason == ClosureReason.GOALS_ACHIEVED:
+                assess_until_whole(case, closed, assessments_rng)
+            request = case_services.closure_request(actor=staff, case=case, closing_date=closed, reason=reason)
+            case_services.closure_decide(actor=director, request=request, approve=True)
 
 
 def _place(
@@ -399,15 +417,24 @@ def plan_vietnam(rng: random.Random) -> list[Plan]:
 
 
 def build_demo_office() -> None:
+    """The offices' records, each step in a transaction of its own. One transaction over the whole
+    build made PostgreSQL slow down as it went: every write of the audit trail updates the chain's
+    head row, and within one transaction each earlier version of that row stays and is stepped over
+    at the next read (quadratic in the build's ten thousand audit rows). The demo command wipes the
+    database if a step fails, so the demo is still all or nothing."""
     rng = random.Random(SEED)
     kh, vn = Office.objects.get(code="KH"), Office.objects.get(code="VN")
-    kh_orgs = build_partners(kh, rng)
-    build_partner_account(kh_orgs[OrganisationKind.PROVINCIAL_AUTHORITY][0])
+    with transaction.atomic():
+        kh_orgs = build_partners(kh, rng)
+        build_partner_account(kh_orgs[OrganisationKind.PROVINCIAL_AUTHORITY][0])
     build_office(kh, plan_cambodia(rng), rng, kh_orgs)
     build_care_2023(kh, rng)
-    build_care_around_2023(kh, rng)
-    build_care_plans_and_visits(kh, rng)
+    for step in (build_care_around_2023, build_care_plans_and_visits):
+        with transaction.atomic():
+            step(kh, rng)
     build_outcomes(kh, rng)
-    build_programmes(kh, rng)
-    vn_orgs = build_partners(vn, rng)
+    with transaction.atomic():
+        build_programmes(kh, rng)
+    with transaction.atomic():
+        vn_orgs = build_partners(vn, rng)
     build_office(vn, plan_vietnam(rng), rng, vn_orgs)

@@ -14,11 +14,13 @@ import datetime
 import random
 from collections.abc import Iterator
 
+from django.db import transaction
 from django.utils import timezone
 
 from wholejourney.accounts.models import User
 from wholejourney.cases.models import Case, CaseStatus, ClosureReason
 from wholejourney.core.models import Office
+from wholejourney.demo import CLIENTS_PER_TRANSACTION
 from wholejourney.outcomes import services
 from wholejourney.outcomes.models import CrisisEvent, Instrument
 
@@ -133,25 +135,30 @@ def build_outcomes(office: Office, rng: random.Random) -> None:
         )
     )
 
-    with services.clocks_refreshed_at_end():
-        for case, days in plans:
-            if case.pk in whole_closures:
-                continue  # assessed before their closure (assess_until_whole)
-            _assess(counselor, case, days, rng, instrument, STRUGGLING if case.pk in struggling else None)
-            if case.pk in recovering:
-                # A crisis between two assessments; the next stable assessment starts a new run.
-                crisis_day = days[3] + datetime.timedelta(days=rng.randint(5, 60))
-                services.crisis_record(
-                    actor=counselor,
-                    client=case.client,
-                    occurred_on=crisis_day,
-                    domains=[rng.choice(["protection", "wellbeing", "social"])],
-                    severity=CrisisEvent.Severity.SEVERE,
-                    what_happened="Threatened by a relative of the trafficker (demo).",
-                    response="Safety plan reviewed; moved to a safe place (demo).",
-                )
+    # A transaction, and the clocks' refresh, for each share of the clients (see
+    # office.build_demo_office): each client's records are all in one share.
+    for start in range(0, len(plans), CLIENTS_PER_TRANSACTION):
+        with transaction.atomic(), services.clocks_refreshed_at_end():
+            for case, days in plans[start : start + CLIENTS_PER_TRANSACTION]:
+                if case.pk in whole_closures:
+                    continue  # assessed before their closure (assess_until_whole)
+                _assess(counselor, case, days, rng, instrument, STRUGGLING if case.pk in struggling else None)
+                if case.pk in recovering:
+                    # A crisis between two assessments; the next stable assessment starts a new run.
+                    crisis_day = days[3] + datetime.timedelta(days=rng.randint(5, 60))
+                    services.crisis_record(
+                        actor=counselor,
+                        client=case.client,
+                        occurred_on=crisis_day,
+                        domains=[rng.choice(["protection", "wellbeing", "social"])],
+                        severity=CrisisEvent.Severity.SEVERE,
+                        what_happened="Threatened by a relative of the trafficker (demo).",
+                        response="Safety plan reviewed; moved to a safe place (demo).",
+                    )
+    with transaction.atomic(), services.clocks_refreshed_at_end():
         _recent_crises(office, counselor, rng, today)
-    _surveys(office, econ, rng, plans)
+    with transaction.atomic():
+        _surveys(office, econ, rng, plans)
 
 
 def _recent_crises(office: Office, counselor: User, rng: random.Random, today: datetime.date) -> None:

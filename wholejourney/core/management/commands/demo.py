@@ -29,9 +29,13 @@ class Command(BaseCommand):
         if User.objects.exists():
             self.stdout.write("The database already has accounts; leaving it as it is (use --reset to rebuild).")
         else:
-            with transaction.atomic():
-                build_accounts()
-                build_demo_office()
+            try:
+                with transaction.atomic():
+                    build_accounts()
+                build_demo_office()  # commits step by step (see there)
+            except BaseException:
+                audit_trail_wipe()  # all or nothing: no half-built demo is left behind
+                raise
             self.stdout.write(f"Demo built in {time.monotonic() - started:.1f} s.")
         self._print_logins()
 
