@@ -207,7 +207,10 @@ def test_property_no_wholeness_before_a_crisis_plus_the_required_length(
         assert run.required_months is not None
         for crisis in events:
             if crisis.day <= whole:
-                assert whole > add_months(crisis.day, run.required_months)
+                # Not sooner than the required months after the crisis. It can be exactly that: a
+                # run that starts the day after a crisis on 30 March ends its 6 months on 30
+                # September, as 31 March + 6 months is clamped to the month's last day.
+                assert whole >= add_months(crisis.day, run.required_months)
 
 
 @settings(max_examples=600, deadline=None)
@@ -257,3 +260,14 @@ def test_property_year_of_birth_decides_the_rule_unless_a_run_starts_the_year_th
     if not any(e.kind == "start" and e.day.year - birth.year == 15 for e in by_year.events):
         assert by_year.events == exact.events and by_year.state == exact.state
     assert [e.day for e in by_year.events if e.kind != "whole"] == [e.day for e in exact.events if e.kind != "whole"]
+
+
+def test_a_run_starting_the_day_after_a_month_end_crisis_is_whole_exactly_six_months_after_it() -> None:
+    """The case hypothesis found: crisis on 30 March, stable from 31 March; 31 March + 6 months is
+    30 September (there is no 31st), the same day as the crisis + 6 months, and not earlier."""
+    facts = [AssessmentFact(day=datetime.date(2020, 3, 31), stable=ALL)]
+    crises = [CrisisFact(day=datetime.date(2020, 3, 30), domains=frozenset({"protection"}))]
+
+    clock = compute_clock(facts, crises, as_of=datetime.date(2021, 1, 1), birth_date=datetime.date(1990, 1, 1))
+
+    assert clock.whole_dates == [datetime.date(2020, 9, 30)]
