@@ -181,13 +181,38 @@ def _database_use(item: pytest.Item) -> int:
     return 1 if DATABASE_FIXTURES & fixtures or item.get_closest_marker("django_db") else 0
 
 
+def _drives_a_browser(item: pytest.Item) -> bool:
+    return item.get_closest_marker("browser") is not None
+
+
+def _first_batches(items: list[pytest.Item], head: list[pytest.Item], config: pytest.Config) -> list[pytest.Item]:
+    """`items` with `head` shared out among the first batch of tests each xdist worker is sent:
+    xdist's load scheduling sends worker k the k-th slice of a quarter of each worker's share."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    batch = max(len(items) // workers // 4, 2) if workers > 1 else len(items)
+    in_head = set(head)
+    rest = [item for item in items if item not in in_head]
+    ordered: list[pytest.Item] = []
+    for worker in range(workers):
+        share = head[worker::workers]
+        taken = max(batch - len(share), 0)
+        ordered += share + rest[:taken]
+        rest = rest[taken:]
+    return ordered + rest
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The tests without a database come first: they run while the blank database is migrated
-    # (about ten seconds) instead of every worker waiting for it. The tests that read the demo come
-    # last, when its build has long finished; every worker takes its share of them (each with its
-    # own copy of the snapshot), so no worker waits idle while another runs them all. The sort is
-    # stable and the same in every worker, as xdist requires.
-    items.sort(key=_database_use)
+    # The same order in every worker, as xdist requires:
+    # - the tests without a database first, shared among the workers' first batches: they run
+    #   while the blank database is migrated (ten to twenty seconds) instead of a worker waiting;
+    # - the tests that read the demo last, when its build has long finished; every worker takes its
+    #   share of them (each with its own copy of the snapshot), the browser journey among them
+    #   first, so that no long test is left to one worker at the end while the other has none.
+    by_use: dict[int, list[pytest.Item]] = {0: [], 1: [], 2: []}
+    for item in items:
+        by_use[_database_use(item)].append(item)
+    reading = sorted(by_use[2], key=lambda item: not _drives_a_browser(item))
+    items[:] = _first_batches(by_use[0] + by_use[1] + reading, by_use[0], config)
 
 
 @pytest.fixture(autouse=True, scope="session")
