@@ -103,9 +103,17 @@ def sign_in(page: Any, username: str, password: str = DEMO_PASSWORD) -> None:
         expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
+def go_home(page: Any) -> None:
+    """Click the brand and wait for home to load. The page before may be home too, so waiting for
+    the address would not do: asked before the new page is there, the old page answers."""
+    with page.expect_navigation():
+        page.locator("a.brand").click()
+
+
 def main_menu(page: Any) -> Any:
-    """The main navigation, its links in reach: on a phone they are behind the "Menu" button."""
-    nav = page.get_by_role("navigation", name="Main")
+    """The main navigation, its links in reach: on a phone they are behind the "Menu" button.
+    Call it once the page is loaded (after `go_home` or an `expect` on the new page)."""
+    nav = page.locator("nav.main-nav")  # its accessible name is translated
     menu = nav.locator("details.nav-menu")
     if menu.is_visible() and menu.get_attribute("open") is None:
         menu.locator("summary").click()

@@ -15,7 +15,7 @@ import axe_playwright_python
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, main_menu, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, go_home, main_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -89,11 +89,6 @@ def day(demo: None) -> dict[str, Any]:
     )
     partner = build_partner_account(organisation)
     return locals()
-
-
-def go_home(page: Any) -> None:
-    page.get_by_role("link", name="Whole Journey").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 def count_of(page: Any, kind: str) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, assert_no_horizontal_scroll, go_home, main_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +31,8 @@ def sreypov(demo: None) -> Any:
 
 
 def search_from_home(page: Any, query: str) -> None:
-    page.locator("a.brand").click()
-    nav = page.locator("nav.main-nav")  # its accessible name is translated
-    menu = nav.locator("details.nav-menu")
-    if menu.is_visible() and menu.get_attribute("open") is None:
-        menu.locator("summary").click()  # on a phone the links are behind "Menu"
-    nav.locator("a[href='/clients/search/']:visible").click()
+    go_home(page)
+    main_menu(page).locator("a[href='/clients/search/']:visible").click()
     page.locator("#id_q").fill(query)
     page.locator("form[role=search] button[type=submit]").click()
     expect(page.locator("#search-results section")).to_be_visible()

@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, sign_in
+from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, main_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -34,10 +34,7 @@ def test_me_officer_builds_saves_and_downloads_a_table_in_khmer_on_a_phone(
     page.get_by_role("button", name="ខ្មែរ").click()
     expect(page.locator("html")).to_have_attribute("lang", "km")
 
-    menu = page.locator("details.nav-menu")  # on a phone the links are behind the menu button
-    if menu.is_visible() and menu.get_attribute("open") is None:
-        menu.locator("summary").click()
-    page.locator('nav a[href="/tables/"] >> visible=true').first.click()
+    main_menu(page).locator('a[href="/tables/"] >> visible=true').first.click()
     page.locator('select[name="measure"]').select_option("clients_supported")
     page.locator('select[name="rows"]').select_option("sex")
     page.locator('select[name="columns"]').select_option("age_band")
