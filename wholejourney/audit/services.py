@@ -64,7 +64,10 @@ def audit_record(
         request_id=getattr(request, "request_id", "") if request else "",
         ip_address=request.META.get("REMOTE_ADDR") if request else None,
     )
-    with transaction.atomic():
+    # No savepoint of its own: the row belongs to the change's transaction, and if it cannot be written
+    # that transaction must not commit, so there is nothing to roll back to (a savepoint is two more
+    # statements per audited change).
+    with transaction.atomic(savepoint=False):
         # Locking the chain's head orders concurrent writers, so each row links to the one before.
         head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
         event.seq = head.last_seq + 1
