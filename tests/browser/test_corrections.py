@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PHONE, assert_no_horizontal_scroll, sign_in
 from tests.browser.test_search import search_from_home
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_engine]
 
 
 @pytest.fixture

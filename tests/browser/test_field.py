@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_engine]
 
 SENTINEL_NAME = "Zqxsentinelname"
 SENTINEL_NOTE = "Zqxsentinelnote about the family"

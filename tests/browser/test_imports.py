@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, Console, assert_no_horizontal_scroll, main_menu, run_the_worker, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_engine]
 
 
 def workbook(path: Path, *, mistakes: bool) -> Path:

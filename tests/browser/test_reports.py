@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Console, run_the_worker, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.every_engine]
 
 FIGURES = [("survivors_supported", "368"), ("counseling_sessions", "841"), ("prevention_trained", "1,624")]
 
