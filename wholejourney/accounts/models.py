@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
 from wholejourney.accounts.roles import Role
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.models import Office
 
 
-class Team(models.Model):
+class Team(BaseModel):
     """A team within an office. A case manager's caseload is shared with the team and its supervisor."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="teams", verbose_name=_("office"))
@@ -111,7 +112,7 @@ class User(AbstractUser):
         return [str(role.label) for role in sorted(self.role_set, key=list(Role).index)]
 
 
-class UserRole(models.Model):
+class UserRole(BaseModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
 
@@ -127,7 +128,7 @@ class UserRole(models.Model):
         return self.get_role_display()
 
 
-class UserSession(models.Model):
+class UserSession(BaseModel):
     """The sessions a user holds, so deactivating them (or an MFA reset) can end all of them at once."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="open_sessions")
@@ -166,7 +167,7 @@ class RecoveryCodeDevice(Device):
         return True
 
 
-class RecoveryCode(models.Model):
+class RecoveryCode(BaseModel):
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
     used_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
+
 
 def hash_token(secret: str) -> str:
     """A token carries 256 random bits, so a plain SHA-256 cannot be reversed by guessing and a
@@ -16,7 +18,7 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class ApiToken(models.Model):
+class ApiToken(BaseModel):
     class Scope(models.TextChoices):
         READ = "read", _("Read only")
         WRITE = "write", _("Read and write")

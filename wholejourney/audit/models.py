@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.core import crypto
+from wholejourney.core.base_model import BaseModel
 
 
-class AuditEvent(models.Model):
+class AuditEvent(BaseModel):
     class Action(models.TextChoices):
         VIEW = "view", _("Viewed")
         CREATE = "create", _("Created")
@@ -99,7 +100,7 @@ class AuditEvent(models.Model):
 GENESIS_HASH = "0" * 64
 
 
-class AuditChainHead(models.Model):
+class AuditChainHead(BaseModel):
     """One row: the end of the chain. Locking it orders concurrent writers, and it lets
     `audit verify` notice rows cut from the end of the trail."""
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.blind_index import IndexKind
 from wholejourney.core.correctable import Versioned
 from wholejourney.core.fields import (
@@ -241,7 +242,7 @@ class ConsentOverride(EncryptedModel):
         return self.client.data_key
 
 
-class ClientLookup(models.Model):
+class ClientLookup(BaseModel):
     """A blind-index token of one of the client's names, phone numbers or ID numbers."""
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="lookups")
@@ -265,7 +266,7 @@ class ClientLookup(models.Model):
         return f"{self.kind} token of client {self.client_id}"
 
 
-class ClientCodeCounter(models.Model):
+class ClientCodeCounter(BaseModel):
     """The last number given to a client of an office in a year (KH-2023-0042)."""
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE)
@@ -314,7 +315,7 @@ class BreakGlassGrant(EncryptedModel):
         return self.expires_at > timezone.now()
 
 
-class DuplicateSignal(models.Model):
+class DuplicateSignal(BaseModel):
     """A search or a registration in another office matched this client strongly (same phone or ID
     number, every word of the name): maybe one person with two records. The searcher is never told;
     the client's director is, and decides whether it is one person (both directors can then merge
@@ -338,7 +339,7 @@ class DuplicateSignal(models.Model):
         return f"duplicate signal {self.from_office_id} → {self.client_id}"
 
 
-class NotDuplicate(models.Model):
+class NotDuplicate(BaseModel):
     """A director looked at two records of their office and they are two people: the pair is not
     listed among the likely duplicates again (`client_a` is the one with the smaller id)."""
 
@@ -360,7 +361,7 @@ class NotDuplicate(models.Model):
         return f"{self.client_a_id} is not {self.client_b_id}"
 
 
-class ClientMerge(models.Model):
+class ClientMerge(BaseModel):
     """Two records of one person made one: `merged` (erased, its key destroyed) into `kept`. Its
     code and address lead to `kept`; the director reviews merges in a list. The codes are kept in
     the clear as they were, whatever happens to the records after."""

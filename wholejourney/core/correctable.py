@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
+
 # What each model's Privacy class lists as plain for these mixins (core.tests.test_classification).
 VERSION_FIELDS = ["version"]
 VOID_FIELDS = ["version", "voided_at", "voided_by"]
@@ -29,7 +31,7 @@ class LiveRecords(models.Manager):  # type: ignore[type-arg]
         return super().get_queryset().filter(voided_at__isnull=True)
 
 
-class Versioned(models.Model):
+class Versioned(BaseModel):
     """A record edited in place, one version after another."""
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)

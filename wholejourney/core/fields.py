@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models.expressions import Combinable
 
 from wholejourney.core import crypto
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.text import clean_user_text
 
 
@@ -242,7 +243,7 @@ def reseal(instance: models.Model) -> None:
             instance.__dict__.pop(field.sealed_attname, None)
 
 
-class EncryptedModel(models.Model):
+class EncryptedModel(BaseModel):
     """A model with encrypted fields: each row has a random id its ciphertexts are bound to."""
 
     row_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

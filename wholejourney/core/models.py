@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.core import crypto
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.fields import EncryptedJSONField, EncryptedModel, EncryptedTextField
 
 
@@ -29,7 +30,7 @@ def validate_languages(value: object) -> None:
         raise ValidationError(_("Choose at least one of the languages the application offers."))
 
 
-class Office(models.Model):
+class Office(BaseModel):
     """A country office. Every record of a survivor, a service or an activity belongs to one."""
 
     code = models.CharField(
@@ -60,7 +61,7 @@ class Office(models.Model):
         return f"{self.code} · {self.name}"
 
 
-class Job(models.Model):
+class Job(BaseModel):
     """A long piece of work done by the task worker, with progress a page can poll."""
 
     class Status(models.TextChoices):

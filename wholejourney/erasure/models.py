@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.fields import EncryptedModel, EncryptedTextField
 from wholejourney.core.models import DataKey, Office
 
@@ -70,7 +71,7 @@ class ErasureRequest(EncryptedModel):
         return self.client.data_key
 
 
-class RetentionRule(models.Model):
+class RetentionRule(BaseModel):
     """How long an office keeps a client's record once the work is over: `years_after_closure`
     after the last case closed (or after registration, for a client who never had a case); a
     client who was a child is kept at least until `adult_age` plus `years_after_adulthood`."""

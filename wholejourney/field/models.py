@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from wholejourney.core.base_model import BaseModel
 
-class FieldPack(models.Model):
+
+class FieldPack(BaseModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     # A random token the phone names its pack by (never a client's id or code).
     token = models.CharField(max_length=64, unique=True)
@@ -28,7 +30,7 @@ class FieldPack(models.Model):
         return f"field pack {self.pk}"
 
 
-class SyncEntry(models.Model):
+class SyncEntry(BaseModel):
     """An entry a phone made offline and the server accepted, by the phone's idempotency key: the
     same entry sent again (the phone never heard the answer) returns this answer and writes nothing.
     A refused entry wrote nothing, so it is not kept: sent again, it is checked again."""

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.fields import EncryptedCharField, EncryptedModel
 from wholejourney.core.models import Job, Office
 
@@ -56,7 +57,7 @@ class ImportRun(EncryptedModel):
         return len(self.errors)
 
 
-class ImportedRow(models.Model):
+class ImportedRow(BaseModel):
     """Row `external_id` of sheet `sheet` of an office's workbooks became this record.
 
     `digest` is a keyed hash (HMAC) of the row's values as imported: the same row imported again

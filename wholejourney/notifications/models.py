@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.fields import EncryptedModel, EncryptedTextField
 from wholejourney.core.models import Office
 
@@ -72,7 +73,7 @@ DEFAULT_DELIVERY: dict[str, str] = {
 DAILY_KINDS = frozenset({Kind.COURT_DATE, Kind.VISIT_OVERDUE, Kind.REVIEW_OVERDUE, Kind.CARE_PLAN_TO_DECIDE})
 
 
-class Notification(models.Model):
+class Notification(BaseModel):
     """One person told of one event about one record (named by `target_type` and `target_id`)."""
 
     recipient = models.ForeignKey(
@@ -117,7 +118,7 @@ class Notification(models.Model):
         return f"notification {self.pk} ({self.kind})"
 
 
-class Preference(models.Model):
+class Preference(BaseModel):
     """How a person wants to hear of one kind of event (the default is DEFAULT_DELIVERY)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -135,7 +136,7 @@ class Preference(models.Model):
         return f"{self.kind}: {self.delivery}"
 
 
-class DutyAssignment(models.Model):
+class DutyAssignment(BaseModel):
     """A person on duty for their office: told of urgent referrals by email at once, whatever they
     chose. Set by an administrator (or the office's director) on the duty page."""
 
@@ -177,7 +178,7 @@ class OfficeWebhook(EncryptedModel):
         return f"webhook of office {self.office_id}"
 
 
-class Outbox(models.Model):
+class Outbox(BaseModel):
     """One message to send (an email or a webhook post), sent at most once.
 
     The worker claims a row (status SENDING, committed) before it sends: a worker killed between

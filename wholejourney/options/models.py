@@ -9,8 +9,10 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 
-class Option(models.Model):
+
+class Option(BaseModel):
     list_id = models.CharField(_("list"), max_length=32)
     code = models.SlugField(
         _("code"), max_length=32, help_text=_("Lower-case letters, digits and _; used by imports and the API.")

@@ -13,11 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from wholejourney.care.models import ClientRecord, Domain
 from wholejourney.clients.models import Client
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.fields import EncryptedTextField
 from wholejourney.core.models import DataKey
 
 
-class Instrument(models.Model):
+class Instrument(BaseModel):
     """A versioned assessment form. An assessment keeps the version it was made with."""
 
     key = models.SlugField(_("instrument"), max_length=40)
@@ -59,7 +60,7 @@ class Instrument(models.Model):
         return f"{self.name_en} v{self.version}"
 
 
-class InstrumentItem(models.Model):
+class InstrumentItem(BaseModel):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="items")
     domain = models.CharField(max_length=16, choices=Domain.choices)
     code = models.SlugField(max_length=40)
@@ -117,7 +118,7 @@ class Assessment(ClientRecord):
         return frozenset(domain for domain in Domain.values if self.score(domain) >= threshold)
 
 
-class AssessmentAnswer(models.Model):
+class AssessmentAnswer(BaseModel):
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(InstrumentItem, on_delete=models.PROTECT)
     score = models.PositiveSmallIntegerField()
@@ -182,7 +183,7 @@ class EconomicSurvey(ClientRecord):
         return f"survey of client {self.client_id} on {self.surveyed_on}"
 
 
-class ClockState(models.Model):
+class ClockState(BaseModel):
     """The stability clock of a client as of the last change to their assessments or crises.
 
     Derived, never edited: `outcomes.services` rewrites it from the records whenever they change
@@ -218,7 +219,7 @@ class ClockState(models.Model):
         return f"clock of client {self.client_id}"
 
 
-class ClockRun(models.Model):
+class ClockRun(BaseModel):
     """One run of a client's stability clock: from the day all four domains were stable, for the
     months the rule requires, until a crisis or an unstable assessment reset it (open while it
     runs). Derived like ClockState, and rewritten with it from the records whenever they change.
@@ -256,7 +257,7 @@ class ClockRun(models.Model):
         return f"clock run of client {self.client_id} from {self.started_on}"
 
 
-class ClockFlag(models.Model):
+class ClockFlag(BaseModel):
     """Something about a clock a supervisor must look at, e.g. a crisis entered with a date before a
     closure as "goals achieved". The closure stands; the flag asks a person to judge it."""
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.correctable import Versioned
 from wholejourney.core.fields import EncryptedCharField, EncryptedModel
 from wholejourney.core.models import Office
@@ -69,7 +70,7 @@ class Organisation(Versioned):
         return self.kind == OrganisationKind.PRIVATE
 
 
-class PartnershipPeriod(models.Model):
+class PartnershipPeriod(BaseModel):
     """A span during which the organisation is an active partner (open-ended when `active_to` is empty)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="periods")

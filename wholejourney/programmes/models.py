@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Client, Sex
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.correctable import Versioned, Voidable
 from wholejourney.core.fields import EncryptedCharField, EncryptedModel, EncryptedTextField
 from wholejourney.core.models import Office
@@ -75,7 +76,7 @@ class Participant(Versioned, EncryptedModel):
         return f"participant {self.pk}"
 
 
-class CommunityGroup(models.Model):
+class CommunityGroup(BaseModel):
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     name = models.CharField(_("name"), max_length=120)
     province = models.CharField(_("province"), max_length=80)
@@ -94,7 +95,7 @@ class CommunityGroup(models.Model):
         return self.name
 
 
-class GroupStatusPeriod(models.Model):
+class GroupStatusPeriod(BaseModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         INACTIVE = "inactive", _("Inactive")
@@ -127,7 +128,7 @@ class PlanTopic(models.TextChoices):
     CLIMATE = "climate", _("Climate change")
 
 
-class GroupPlanAction(models.Model):
+class GroupPlanAction(BaseModel):
     """One action of a group's plan for a year."""
 
     group = models.ForeignKey(CommunityGroup, on_delete=models.CASCADE, related_name="plan_actions")
@@ -143,7 +144,7 @@ class GroupPlanAction(models.Model):
         return f"{self.topic} {self.year}"
 
 
-class HusbandWifeGroup(models.Model):
+class HusbandWifeGroup(BaseModel):
     """A couple in the good husband-wife programme, known by a label, not by name."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from wholejourney.clients.models import Consent
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.fields import EncryptedCharField, EncryptedJSONField, EncryptedModel, EncryptedTextField
 from wholejourney.core.models import DataKey, Job, Office
 from wholejourney.reporting.disclosure import DEFAULT_THRESHOLD
@@ -17,7 +18,7 @@ def default_threshold() -> int:
     return int(getattr(settings, "WJ_DISCLOSURE_THRESHOLD", DEFAULT_THRESHOLD))
 
 
-class OfficeReportSettings(models.Model):
+class OfficeReportSettings(BaseModel):
     """An office's reporting settings; an office without a row uses the installation's default."""
 
     office = models.OneToOneField(Office, on_delete=models.CASCADE, related_name="report_settings")
@@ -133,7 +134,7 @@ class Story(EncryptedModel):
         return self.consent.client.data_key
 
 
-class ReportFile(models.Model):
+class ReportFile(BaseModel):
     """A report made in the background (PDF, spreadsheet, …), kept for download under
     var/media/reports/. Downloads are audited."""
 

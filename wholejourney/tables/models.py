@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from wholejourney.core.base_model import BaseModel
 from wholejourney.core.models import Office
 
 
-class SavedTable(models.Model):
+class SavedTable(BaseModel):
     # Whose table it is: the report users of this office see it (none: users of every office's reports).
     office = models.ForeignKey(
         Office, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("office")
