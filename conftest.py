@@ -131,6 +131,36 @@ def django_db_modify_db_settings(
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+# --- what runs on PostgreSQL -------------------------------------------------------------------------
+# `make test` on SQLite, the embedded default, runs every test. On PostgreSQL the run keeps what the
+# engine can change: every test that uses a database, and the tests marked every_engine. Left to the
+# SQLite run: the tests without database access (pytest-django refuses them any query, so their
+# outcome cannot depend on the engine; 68 worker-seconds) and the browser journeys, which prove pages,
+# clicks, scripts, Khmer and the phone layout over the same views the view tests run on PostgreSQL
+# (230 worker-seconds). The journeys whose server side takes a path of its own on PostgreSQL (threaded
+# imports, the report's assembly, two people saving at once, one offline entry synced twice) and the
+# deploy checks (one asks PostgreSQL who owns the audit table) are marked every_engine.
+
+_ENGINE_CANNOT_CHANGE = (
+    f"{ENGINE_SKIP_MARK} it uses no database, or is a browser journey over views tested on both engines: "
+    "it runs on SQLite, the embedded default (see the root conftest)"
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from django.db import connection
+
+    from wholejourney.core.tests.demo_database import uses_a_database
+
+    if connection.vendor == "sqlite":
+        return
+    for item in items:
+        if item.get_closest_marker("every_engine"):
+            continue
+        if item.get_closest_marker("browser") or not uses_a_database(item):
+            item.add_marker(pytest.mark.skip(reason=_ENGINE_CANNOT_CHANGE))
+
+
 # --- skips: only for the other database engine -----------------------------------------------------
 # A skip for any other reason (a missing file, a missing program) fails the run under WJ_STRICT_SKIPS,
 # which .ci/run sets: a test that should run never passes unseen.

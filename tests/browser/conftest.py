@@ -11,8 +11,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from wholejourney.core.tests.engines import ENGINE_SKIP_MARK
-
 # Playwright's sync API keeps an event loop in the test thread, which makes Django refuse ORM calls
 # there (SynchronousOnlyOperation). The fixtures below only touch the database between page actions,
 # never concurrently, so Django's documented escape hatch is safe here.
@@ -36,25 +34,6 @@ CHROMIUM_ARGS = [
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 DEMO_PASSWORD = "whole-journey-demo"
-
-ON_THE_EMBEDDED_ENGINE_ONLY = (
-    f"{ENGINE_SKIP_MARK} a browser journey proves pages, clicks, scripts, Khmer and the phone layout, "
-    "none of which depends on the database: it runs on SQLite, the embedded default, and the same views "
-    "run on PostgreSQL in the view tests; journeys marked every_engine run on both"
-)
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, only the journeys whose server side takes a path of its own there (threaded
-    imports, the report's assembly, two people saving at once, the same offline entry synced twice):
-    all the journeys were 230 of the 725 worker-seconds of a PostgreSQL run (December 2026)."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        return
-    for item in items:
-        if item.get_closest_marker("browser") and not item.get_closest_marker("every_engine"):
-            item.add_marker(pytest.mark.skip(reason=ON_THE_EMBEDDED_ENGINE_ONLY))
 
 
 @pytest.fixture(scope="session")

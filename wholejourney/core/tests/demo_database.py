@@ -181,6 +181,10 @@ def _database_use(item: pytest.Item) -> int:
     return 1 if DATABASE_FIXTURES & fixtures or item.get_closest_marker("django_db") else 0
 
 
+def uses_a_database(item: pytest.Item) -> bool:
+    return _database_use(item) > 0
+
+
 def _drives_a_browser(item: pytest.Item) -> bool:
     return item.get_closest_marker("browser") is not None
 

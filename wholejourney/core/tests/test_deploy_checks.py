@@ -19,6 +19,8 @@ from django.core.management.base import SystemCheckError
 from wholejourney.core import crypto
 from wholejourney.core.checks import PRODUCTION_TAG
 
+pytestmark = pytest.mark.every_engine  # one check asks PostgreSQL who owns the audit table
+
 
 def write_keyring(path: Path) -> Path:
     crypto.write_keyring(crypto.Keyring.generate(), path)
