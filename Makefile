@@ -6,9 +6,9 @@ PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 TEST_JOBS ?= auto
 
-.PHONY: install demo serve test lint format messages clean
+.PHONY: install demo serve test lint format messages bytecode clean
 
-install: $(STAMP) messages
+install: $(STAMP) messages bytecode
 
 # Re-install when the dependencies change; system packages first (Chromium, Khmer fonts, WeasyPrint's libraries).
 $(STAMP): pyproject.toml scripts/install-system-packages.sh
@@ -19,6 +19,11 @@ $(STAMP): pyproject.toml scripts/install-system-packages.sh
 
 messages: $(STAMP)
 	cd wholejourney && ../$(BIN)/wholejourney compilemessages --verbosity 0
+
+# The project's own modules are installed editable, so pip compiled none of them: compile them once
+# here (each process of a test run or of the app would otherwise compile what it imports).
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q -j 0 wholejourney tests conftest.py > /dev/null
 
 # Build the demo organisation (kept between runs; `$(BIN)/wholejourney demo --reset` rebuilds it),
 # then serve it with the background worker. Two-factor sign-in is off for the demo only.
